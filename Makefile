@@ -1,0 +1,40 @@
+# The two README commands: `make demo` and `make test`. Both install what they need.
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV   := .venv
+PY     := $(VENV)/bin/python
+SXP    := $(VENV)/bin/sxp
+
+.PHONY: install demo test test-unit test-e2e bench stack-up stack-down clean
+
+install: $(VENV)/.installed
+
+$(VENV)/.installed: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install -q --upgrade pip
+	$(PY) -m pip install -q -e '.[dev]'
+	touch $@
+
+demo: install
+	$(SXP) demo
+
+test: install
+	$(PY) -m pytest
+
+test-unit: install
+	$(PY) -m pytest -m "unit or contract"
+
+test-e2e: install
+	$(PY) -m pytest -m "integration or e2e"
+
+bench: install
+	$(PY) bench/pipeline_bench.py
+
+stack-up: install
+	$(SXP) stack up
+
+stack-down: install
+	$(SXP) services down
+	$(SXP) stack down
+
+clean: stack-down
+	rm -rf .sxp

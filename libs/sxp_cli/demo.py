@@ -1,0 +1,121 @@
+"""`sxp demo` (what `make demo` runs): the whole local pipeline on generated profiles."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from typing import Any
+
+import asyncpg
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from sxp_cli import processes
+from sxp_cli.fixtures_cmd import generate_file
+from sxp_cli.publish import run_publish
+from sxp_common.db import asyncpg_dsn
+from sxp_common.settings import Settings
+
+DRAIN_DEADLINE_S = 600.0
+
+_PIPELINE_STATE = """
+SELECT
+  (SELECT coalesce(sum(received), 0) FROM ops.ingest_job_counts WHERE job_id = $1) AS received,
+  (SELECT count(*) FROM social.raw_social_profiles) AS profiles,
+  (SELECT count(*) FROM execution.lead_cards) AS cards,
+  (SELECT count(*) FROM execution.lead_cards WHERE labeled_profile_version = profile_version) AS labeled,
+  (SELECT count(*) FROM execution.lead_cards WHERE persona IS NOT NULL AND tribe IS NOT NULL) AS covered
+"""
+
+
+async def pipeline_state(settings: Settings, job_id: str) -> dict[str, int]:
+    """Counts that tell whether a publish job has drained through every stage."""
+    conn = await asyncpg.connect(asyncpg_dsn(settings.database_url))
+    try:
+        return dict(await conn.fetchrow(_PIPELINE_STATE, job_id))
+    finally:
+        await conn.close()
+
+
+async def job_counts(settings: Settings, job_id: str) -> dict[str, int]:
+    """What ingest counted for one publish job."""
+    conn = await asyncpg.connect(asyncpg_dsn(settings.database_url))
+    try:
+        row = await conn.fetchrow("SELECT * FROM ops.ingest_job_counts WHERE job_id = $1", job_id)
+        return dict(row) if row else {}
+    finally:
+        await conn.close()
+
+
+def wait_for_drain(settings: Settings, job_id: str, published: int, console: Console) -> dict[str, int]:
+    """Poll until ingest saw every published row and every lead card is labeled at its version."""
+    deadline = time.monotonic() + DRAIN_DEADLINE_S
+    progress = Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
+                        TimeElapsedColumn(), console=console)
+    with progress:
+        ingest = progress.add_task("ingested", total=published)
+        labeled = progress.add_task("labeled lead cards", total=None)
+        while True:
+            state = asyncio.run(pipeline_state(settings, job_id))
+            progress.update(ingest, completed=state["received"])
+            progress.update(labeled, completed=state["labeled"], total=state["profiles"])
+            drained = state["received"] >= published and state["labeled"] == state["cards"] == state["profiles"]
+            if drained:
+                return state
+            if time.monotonic() > deadline:
+                raise processes.ProcessError(
+                    f"pipeline did not drain in {DRAIN_DEADLINE_S:.0f}s: {state}; see {settings.home / 'logs'}"
+                )
+            time.sleep(0.25)
+
+
+def summarize(console: Console, numbers: dict[str, Any]) -> bool:
+    """Print the summary table and check that the numbers add up."""
+    table = Table("", "count", title="Social XPress demo")
+    for name, value in numbers.items():
+        table.add_row(name, f"{value:,.4g}" if isinstance(value, float) else f"{value:,}")
+    console.print(table)
+    checks = {
+        "published = stored + duplicates + rejected":
+            numbers["published"] == numbers["stored"] + numbers["duplicates"] + numbers["rejected"],
+        "lead cards = stored profiles": numbers["lead cards"] == numbers["profiles in Tier 1"],
+        "coverage >= 80%": numbers["coverage (persona and tribe)"] >= 0.8,
+    }
+    for name, ok in checks.items():
+        console.print(f"{'[green]ok[/]' if ok else '[red]FAILED[/]'}  {name}")
+    return all(checks.values())
+
+
+def run_demo(console: Console, settings: Settings, count: int, seed: int) -> bool:
+    """Run the demo end to end; True when every check holds."""
+    from sxp_stack.manager import stack_up
+
+    stack_up()
+    processes.services_up(settings, {})
+    fixture = settings.home / "demo" / "profiles.jsonl"
+    generate_file(fixture, count, seed, unreadable=5)
+    started = time.monotonic()
+    progress = Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
+                        TimeElapsedColumn(), console=console)
+    with progress:
+        report = run_publish(fixture, settings, None, progress)
+    state = wait_for_drain(settings, report.job_id, report.published, console)
+    elapsed = time.monotonic() - started
+    counts = asyncio.run(job_counts(settings, report.job_id))
+    numbers = {
+        "rows in file": count + 5,
+        "unreadable rows (reported by publish)": len(report.bad_rows),
+        "published": report.published,
+        "stored": counts.get("stored", 0),
+        "duplicates": counts.get("duplicates", 0),
+        "  of which new versions": counts.get("new_versions", 0),
+        "rejected": counts.get("rejected", 0),
+        "contact data removed": counts.get("contact_data_removed", 0),
+        "profiles in Tier 1": state["profiles"],
+        "lead cards": state["cards"],
+        "coverage (persona and tribe)": round(state["covered"] / max(state["cards"], 1), 4),
+        "seconds, publish to labeled": round(elapsed, 1),
+        "profiles per second": round(report.published / elapsed, 1),
+    }
+    return summarize(console, numbers)

@@ -1,0 +1,183 @@
+"""The `sxp` command: one typer app, one-line errors, never a traceback."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import sys
+from pathlib import Path
+from typing import Annotated, Optional
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from sxp_cli import processes
+from sxp_cli.reader import InputError
+from sxp_common.settings import Settings
+
+app = typer.Typer(
+    name="sxp",
+    help="Social XPress Engine: public social profiles in, labeled lead batches out.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    add_completion=False,
+)
+services_app = typer.Typer(help="Run every service as its own process.", no_args_is_help=True)
+fixtures_app = typer.Typer(help="Synthetic input profiles.", no_args_is_help=True)
+app.add_typer(services_app, name="services")
+app.add_typer(fixtures_app, name="fixtures")
+console = Console()
+err = Console(stderr=True)
+
+try:  # the local stack commands live in their own module
+    from sxp_cli.stack_cmd import stack_app
+
+    app.add_typer(stack_app, name="stack")
+except ImportError:  # pragma: no cover - only while the module is missing
+    pass
+
+
+class UserError(Exception):
+    """An error whose message is the whole story for the user."""
+
+
+@services_app.command("up")
+def services_up(
+    scale: Annotated[list[str], typer.Option("--scale", help="SERVICE=N instances (repeatable).")] = [],  # noqa: B006
+) -> None:
+    """Start every service (idempotent); N instances of a service share its consumer group."""
+    try:
+        wanted = processes.parse_scale(scale)
+    except ValueError as exc:
+        raise UserError(str(exc)) from None
+    running = processes.services_up(Settings(), wanted)
+    _print_instances(running)
+
+
+@services_app.command("down")
+def services_down() -> None:
+    """Stop every service instance (each drains its in-flight batch first)."""
+    stopped = processes.services_down(Settings())
+    console.print(f"stopped {stopped} service instance(s)")
+
+
+@services_app.command("status")
+def services_status(as_json: Annotated[bool, typer.Option("--json")] = False) -> None:
+    """Show each service instance, its pid and whether it runs."""
+    found = processes.instances(Settings())
+    if as_json:
+        print(json.dumps([{"service": i.service, "instance": i.index, "pid": i.pid,
+                           "running": i.alive, "log": str(i.log)} for i in found]))
+        return
+    _print_instances(found)
+
+
+def _print_instances(found: list[processes.Instance]) -> None:
+    table = Table("service", "instance", "pid", "state", "log")
+    for i in found:
+        table.add_row(i.service, str(i.index), str(i.pid), "running" if i.alive else "stopped",
+                      str(i.log))
+    console.print(table if found else "no service instances")
+
+
+@app.command()
+def publish(
+    file: Annotated[Path, typer.Argument(help="Profiles as JSONL (.jsonl) or CSV (.csv).")],
+    platform: Annotated[Optional[str], typer.Option(help="tiktok, threads or x for rows without one.")] = None,  # noqa: UP007
+    as_json: Annotated[bool, typer.Option("--json", help="Print the report as JSON.")] = False,
+) -> None:
+    """Publish profiles to sxp.profiles.submitted.v1; unreadable rows are reported, not fatal."""
+    from sxp_cli.publish import run_publish
+
+    if platform and platform.lower() not in ("tiktok", "threads", "x"):
+        raise UserError(f"--platform must be tiktok, threads or x, not {platform!r}")
+    progress = Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
+                        TimeElapsedColumn(), console=err, disable=as_json)
+    with progress:
+        report = run_publish(file, Settings(), platform and platform.lower(), progress)
+    if as_json:
+        print(json.dumps(report.as_dict()))
+        return
+    console.print(f"published {report.published} profile(s) from {file} as job {report.job_id}")
+    for line, error in report.bad_rows[:20]:
+        err.print(f"[yellow]line {line}:[/] {error}")
+    if len(report.bad_rows) > 20:
+        err.print(f"… and {len(report.bad_rows) - 20} more bad row(s)")
+    if report.bad_rows:
+        err.print(f"{len(report.bad_rows)} bad row(s) skipped")
+
+
+@fixtures_app.command("generate")
+def fixtures_generate(
+    out: Annotated[Path, typer.Option("--out", help="Output file (.jsonl or .csv).")],
+    count: Annotated[int, typer.Option("--count", min=1, max=1_000_000)] = 1000,
+    seed: Annotated[int, typer.Option("--seed")] = 7,
+    unreadable: Annotated[int, typer.Option("--unreadable", min=0, help="Lines that are not valid JSON.")] = 0,
+) -> None:
+    """Write realistic synthetic profiles (contact data, duplicates and malformed rows included)."""
+    from sxp_cli.fixtures_cmd import generate_file
+
+    written = generate_file(out, count, seed, unreadable)
+    console.print(f"wrote {written} row(s) to {out}")
+
+
+@app.command()
+def preview(
+    file: Annotated[Path, typer.Argument(help="Profiles as JSONL or CSV.")],
+    platform: Annotated[Optional[str], typer.Option(help="Platform for rows without one.")] = None,  # noqa: UP007
+) -> None:
+    """Validate, redact and label offline (no Kafka, no database): one JSON line per input."""
+    from sxp_cli.preview import preview_file
+
+    for result in preview_file(file, platform):
+        print(json.dumps(result, ensure_ascii=False, default=str))
+
+
+@app.command()
+def stats(as_json: Annotated[bool, typer.Option("--json", help="One JSON object.")] = False) -> None:
+    """Rows per table, messages per topic, consumer lag, label coverage and spend."""
+    from sxp_cli.stats import collect_stats
+
+    result = asyncio.run(collect_stats(Settings()))
+    if as_json:
+        print(json.dumps(result, default=str))
+        return
+    from sxp_cli.render import render_stats
+
+    render_stats(console, result)
+
+
+@app.command()
+def demo(
+    count: Annotated[int, typer.Option("--count", min=10)] = 10_000,
+    seed: Annotated[int, typer.Option("--seed")] = 7,
+) -> None:
+    """Stack up, services up, publish fixtures, wait for the pipeline to drain, print a summary."""
+    from sxp_cli.demo import run_demo
+
+    if not run_demo(console, Settings(), count, seed):
+        raise typer.Exit(1)
+
+
+def main() -> None:
+    """Entry point: run the app, turning every error into one line on stderr."""
+    try:
+        app()
+    except (UserError, InputError, processes.ProcessError, ValueError) as exc:
+        err.print(f"[red]error:[/] {exc}")
+        sys.exit(2)
+    except KeyboardInterrupt:
+        err.print("[red]interrupted[/]")
+        sys.exit(130)
+    except Exception as exc:  # the last line of defence: one line, no traceback
+        if os.environ.get("SXP_DEBUG"):
+            raise
+        err.print(f"[red]error:[/] {type(exc).__name__}: {exc}".splitlines()[0])
+        sys.exit(1)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,146 @@
+"""Run each service as its own OS process: N instances share the service's consumer group."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+from sxp_common.settings import Settings
+
+# Service name on the command line -> Python module run with `python -m`.
+SERVICES: dict[str, str] = {
+    "ingest": "services.ingest",
+    "card-factory": "services.card_factory",
+    "labeler": "services.labeler",
+}
+
+
+class ProcessError(RuntimeError):
+    """A service process could not be started or stopped."""
+
+
+@dataclass(frozen=True)
+class Instance:
+    """One running (or stale) service instance known by its pid file."""
+
+    service: str
+    index: int
+    pid: int | None
+    alive: bool
+    log: Path
+
+
+def canonical_service(name: str) -> str:
+    """Accept card_factory or card-factory; raise ValueError for unknown names."""
+    normalized = name.strip().lower().replace("_", "-")
+    if normalized not in SERVICES:
+        raise ValueError(f"unknown service {name!r}; known: {', '.join(SERVICES)}")
+    return normalized
+
+
+def parse_scale(values: list[str]) -> dict[str, int]:
+    """Parse SERVICE=N pairs (ValueError with a one-line reason when malformed)."""
+    scale: dict[str, int] = {}
+    for value in values:
+        name, sep, count = value.partition("=")
+        if not sep or not count.strip().isdigit():
+            raise ValueError(f"--scale expects SERVICE=N, got {value!r}")
+        scale[canonical_service(name)] = int(count)
+    return scale
+
+
+def _run_dir(settings: Settings) -> Path:
+    path = settings.home / "run" / "services"
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+def _pid_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    try:  # a zombie child of ours is not alive
+        return Path(f"/proc/{pid}/stat").read_text().split()[2] != "Z"
+    except OSError:
+        return True
+
+
+def instances(settings: Settings) -> list[Instance]:
+    """Every instance with a pid file, alive or not."""
+    found = []
+    for pid_file in sorted(_run_dir(settings).glob("*.pid")):
+        service, _, index = pid_file.stem.rpartition("-")
+        try:
+            pid = int(pid_file.read_text().strip())
+        except ValueError:
+            pid = None
+        log = settings.home / "logs" / f"{pid_file.stem}.log"
+        found.append(Instance(service, int(index), pid, bool(pid and _pid_alive(pid)), log))
+    return found
+
+
+def start_instance(settings: Settings, service: str, index: int) -> Instance:
+    """Start `python -m <module>` detached, logging to $SXP_HOME/logs/<service>-<index>.log."""
+    logs = settings.home / "logs"
+    logs.mkdir(parents=True, exist_ok=True)
+    log = logs / f"{service}-{index}.log"
+    env = dict(os.environ, SXP_INSTANCE_ID=f"{service}-{index}")
+    with log.open("ab") as out:
+        process = subprocess.Popen(
+            [sys.executable, "-m", SERVICES[service]],
+            stdout=out, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
+            env=env, start_new_session=True,
+        )
+    (_run_dir(settings) / f"{service}-{index}.pid").write_text(str(process.pid))
+    return Instance(service, index, process.pid, True, log)
+
+
+def stop_instance(settings: Settings, instance: Instance, timeout_s: float = 40.0) -> None:
+    """SIGTERM (the service drains its batch), then SIGKILL after the deadline."""
+    if instance.pid and instance.alive:
+        os.kill(instance.pid, signal.SIGTERM)
+        deadline = time.monotonic() + timeout_s
+        while _pid_alive(instance.pid) and time.monotonic() < deadline:
+            time.sleep(0.1)
+        if _pid_alive(instance.pid):
+            os.kill(instance.pid, signal.SIGKILL)
+    (_run_dir(settings) / f"{instance.service}-{instance.index}.pid").unlink(missing_ok=True)
+
+
+def services_up(settings: Settings, scale: dict[str, int]) -> list[Instance]:
+    """Make each service run exactly its scale (default 1): start missing, stop extras."""
+    current = instances(settings)
+    for stale in (i for i in current if not i.alive):
+        stop_instance(settings, stale)
+    alive = [i for i in current if i.alive]
+    for service in SERVICES:
+        wanted = scale.get(service, 1)
+        mine = sorted((i for i in alive if i.service == service), key=lambda i: i.index)
+        for extra in mine[wanted:]:
+            stop_instance(settings, extra)
+        taken = {i.index for i in mine[:wanted]}
+        free = (n for n in range(1, 10_000) if n not in taken)
+        for _ in range(wanted - len(taken)):
+            start_instance(settings, service, next(free))
+    time.sleep(1.0)
+    crashed = [i for i in instances(settings) if not i.alive]
+    if crashed:
+        first = crashed[0]
+        raise ProcessError(f"{first.service}-{first.index} exited at start; see {first.log}")
+    return instances(settings)
+
+
+def services_down(settings: Settings) -> int:
+    """Stop every instance; return how many were running."""
+    running = [i for i in instances(settings) if i.alive]
+    for instance in instances(settings):
+        stop_instance(settings, instance)
+    return len(running)

@@ -1,0 +1,122 @@
+"""Read input profiles from JSONL or CSV into typed rows; bad rows carry their line number."""
+
+from __future__ import annotations
+
+import csv
+import json
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+INPUT_FIELDS = (
+    "platform", "username", "display_name", "bio", "followers", "following", "posts",
+    "verified", "profile_url", "external_url", "category", "location", "collected_at",
+)
+COUNT_FIELDS = ("followers", "following", "posts")
+TEXT_FIELDS = tuple(f for f in INPUT_FIELDS if f not in COUNT_FIELDS and f != "verified")
+_TRUE = {"true", "1", "yes", "y", "t"}
+_FALSE = {"false", "0", "no", "n", "f", ""}
+
+
+class InputError(ValueError):
+    """The input file as a whole cannot be read (missing, unknown format)."""
+
+
+@dataclass(frozen=True)
+class InputRow:
+    """One input line: its number and either the typed profile fields or why it is unreadable."""
+
+    line: int
+    fields: dict[str, Any] | None
+    error: str | None = None
+
+
+def _count(name: str, value: Any) -> int | None:
+    if value is None or value == "":
+        return None
+    if isinstance(value, bool):
+        raise ValueError(f"{name} must be a whole number")
+    if isinstance(value, int):
+        return value
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    text = str(value).strip().replace(",", "").replace("_", "")
+    try:
+        return int(text)
+    except ValueError:
+        raise ValueError(f"{name} must be a whole number, got {str(value)[:20]!r}") from None
+
+
+def _flag(value: Any) -> bool | None:
+    if value is None or isinstance(value, bool):
+        return value
+    text = str(value).strip().lower()
+    if text in _TRUE:
+        return True
+    if text in _FALSE:
+        return False
+    raise ValueError(f"verified must be true or false, got {text[:20]!r}")
+
+
+def type_row(raw: dict[str, Any], platform: str | None = None) -> dict[str, Any]:
+    """Coerce one input object to the submitted schema's field types (ValueError if impossible)."""
+    row: dict[str, Any] = {}
+    for name in TEXT_FIELDS:
+        value = raw.get(name)
+        row[name] = None if value is None or value == "" else str(value)
+    for name in COUNT_FIELDS:
+        row[name] = _count(name, raw.get(name))
+    row["verified"] = _flag(raw.get("verified"))
+    if platform and not row["platform"]:
+        row["platform"] = platform
+    return row
+
+
+def _jsonl_rows(path: Path, platform: str | None) -> Iterator[InputRow]:
+    with path.open(encoding="utf-8", errors="replace") as handle:
+        for number, line in enumerate(handle, start=1):
+            if not line.strip():
+                continue
+            try:
+                raw = json.loads(line)
+            except json.JSONDecodeError as exc:
+                yield InputRow(number, None, f"not valid JSON ({exc.msg})")
+                continue
+            if not isinstance(raw, dict):
+                yield InputRow(number, None, "not a JSON object")
+                continue
+            yield _typed(number, raw, platform)
+
+
+def _csv_rows(path: Path, platform: str | None) -> Iterator[InputRow]:
+    with path.open(encoding="utf-8", errors="replace", newline="") as handle:
+        reader = csv.DictReader(handle)
+        if not reader.fieldnames or "username" not in reader.fieldnames:
+            raise InputError(f"{path}: CSV header must name at least 'username'")
+        for raw in reader:
+            if None in raw:
+                yield InputRow(reader.line_num, None, "more cells than header columns")
+                continue
+            yield _typed(reader.line_num, raw, platform)
+
+
+def _typed(number: int, raw: dict[str, Any], platform: str | None) -> InputRow:
+    try:
+        return InputRow(number, type_row(raw, platform))
+    except ValueError as exc:
+        return InputRow(number, None, str(exc))
+
+
+def read_rows(path: Path, platform: str | None = None) -> Iterator[InputRow]:
+    """Rows of a .jsonl/.json/.ndjson or .csv file, in order."""
+    if not path.exists():
+        raise InputError(f"{path}: no such file")
+    if not path.is_file():
+        raise InputError(f"{path}: not a file")
+    suffix = path.suffix.lower()
+    if suffix in (".jsonl", ".ndjson", ".json"):
+        return _jsonl_rows(path, platform)
+    if suffix == ".csv":
+        return _csv_rows(path, platform)
+    raise InputError(f"{path}: unknown format {suffix or '(none)'}; use .jsonl or .csv")

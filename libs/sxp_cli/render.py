@@ -1,0 +1,26 @@
+"""Rich tables for `sxp stats` and the demo summary."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from rich.console import Console
+from rich.table import Table
+
+
+def render_stats(console: Console, stats: dict[str, Any]) -> None:
+    """Print tables, topics and lag as three small tables plus coverage and spend."""
+    tables = Table("table", "rows", title="Postgres")
+    for name, rows in stats["tables"].items():
+        tables.add_row(name, f"{rows:,}")
+    topics = Table("topic", "messages", title="Kafka")
+    for name, count in stats["topics"].items():
+        topics.add_row(name, f"{count:,}")
+    lag = Table("consumer group", "lag", title="Lag")
+    for group, value in stats["lag"].items():
+        lag.add_row(group, f"{value:,}")
+    console.print(tables, topics, lag)
+    console.print(
+        f"label coverage (persona and tribe): [bold]{stats['coverage']:.1%}[/]   "
+        f"enrichment spend: [bold]${stats['spend_usd']:,.2f}[/]"
+    )

@@ -1,0 +1,149 @@
+"""The one place for Kafka wiring: brokers, batch subscribers, publishing, dead letters.
+
+Delivery contract shared by every service:
+- consumers read in batches and commit offsets only after the handler returned,
+  i.e. after the database write (AckPolicy.NACK_ON_ERROR: an exception rewinds
+  the partitions to the batch start, so nothing is lost);
+- producers are idempotent with acks=all; a batch's records are sent together
+  and awaited once, never one round trip per message;
+- a record that cannot be decoded or processed goes to the dead-letter topic
+  with its reason, and the partition moves on.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+from faststream import AckPolicy
+from faststream.kafka import KafkaBroker
+
+from sxp_common import avro
+from sxp_common.settings import Settings
+from sxp_common.topics import DEADLETTER
+
+
+@dataclass(frozen=True)
+class InboundRecord:
+    """One consumed Kafka record, as the handlers see it."""
+
+    topic: str
+    partition: int
+    offset: int
+    key: bytes | None
+    value: bytes | None
+    headers: tuple[tuple[str, bytes], ...] = ()
+
+
+@dataclass(frozen=True)
+class Outgoing:
+    """One record to produce: topic, key, Avro-encoded value, headers."""
+
+    topic: str
+    key: str
+    value: bytes
+    headers: dict[str, str] = field(default_factory=dict)
+
+
+def make_broker(settings: Settings, service: str) -> KafkaBroker:
+    """A broker whose producer is idempotent with acks=all."""
+    return KafkaBroker(
+        settings.kafka_bootstrap,
+        client_id=f"sxp-{service}",
+        enable_idempotence=True,
+        acks="all",
+        linger_ms=5,
+        graceful_timeout=30.0,
+    )
+
+
+def batch_subscriber_options(settings: Settings, group_id: str) -> dict[str, Any]:
+    """Subscriber options: batches, commit after the handler, start at the beginning."""
+    return {
+        "group_id": group_id,
+        "batch": True,
+        "max_records": settings.consumer_max_records,
+        "batch_timeout_ms": settings.consumer_batch_timeout_ms,
+        "auto_offset_reset": "earliest",
+        "ack_policy": AckPolicy.NACK_ON_ERROR,
+    }
+
+
+def inbound_records(raw_message: Any) -> list[InboundRecord]:
+    """The ConsumerRecords behind a FastStream batch message, in partition order."""
+    raw = raw_message if isinstance(raw_message, tuple | list) else (raw_message,)
+    return [
+        InboundRecord(
+            topic=r.topic,
+            partition=r.partition,
+            offset=r.offset,
+            key=r.key,
+            value=r.value,
+            headers=tuple((k, v) for k, v in (r.headers or ())),
+        )
+        for r in raw
+    ]
+
+
+def dead_letter(service: str, record: InboundRecord, reason_code: str, detail: str) -> Outgoing:
+    """A dead-letter record that keeps the original bytes and says why."""
+    value = avro.encode(
+        DEADLETTER,
+        {
+            "service": service,
+            "source_topic": record.topic,
+            "source_partition": record.partition,
+            "source_offset": record.offset,
+            "key": record.key,
+            "value": record.value,
+            "reason_code": reason_code,
+            "detail": detail[:500],
+            "failed_at": datetime.now(UTC),
+        },
+    )
+    return Outgoing(DEADLETTER, f"{record.topic}:{record.partition}:{record.offset}", value)
+
+
+@dataclass
+class DecodedBatch:
+    """A batch split into records that decoded and dead letters for those that did not."""
+
+    records: list[tuple[InboundRecord, dict[str, Any]]]
+    dead_letters: list[Outgoing]
+
+
+def decode_batch(service: str, records: Sequence[InboundRecord]) -> DecodedBatch:
+    """Decode each record with its topic's contract; undecodable ones become dead letters."""
+    decoded: list[tuple[InboundRecord, dict[str, Any]]] = []
+    dead: list[Outgoing] = []
+    for record in records:
+        try:
+            decoded.append((record, avro.decode(record.topic, record.value)))
+        except avro.UndecodableMessage as exc:
+            dead.append(dead_letter(service, record, exc.reason_code, exc.detail))
+    return DecodedBatch(decoded, dead)
+
+
+def outgoing(topic: str, key: str, record: dict[str, Any], headers: dict[str, str] | None = None) -> Outgoing:
+    """Encode `record` for `topic` with the topic's contract."""
+    return Outgoing(topic, key, avro.encode(topic, record), headers or {})
+
+
+async def publish_all(broker: KafkaBroker, messages: Iterable[Outgoing]) -> int:
+    """Send every message without waiting in between, then wait for all acks once."""
+    futures = [
+        await broker.publish(
+            m.value,
+            topic=m.topic,
+            key=m.key.encode(),
+            headers=m.headers or None,
+            no_confirm=True,
+        )
+        for m in messages
+    ]
+    if futures:
+        await asyncio.gather(*futures)
+    return len(futures)

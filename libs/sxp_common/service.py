@@ -1,0 +1,123 @@
+"""The composition root every service shares: broker, pool, logger, one batch subscriber.
+
+A service supplies its name, consumer group, input topic and one async batch
+handler `(ServiceContext, records) -> None`; this module wires the rest.
+The handler raising means "not done": the batch is redelivered, nothing is lost.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
+from dataclasses import dataclass, field
+from typing import Any
+
+import asyncpg
+from faststream import Context, FastStream
+from faststream.kafka import KafkaBroker
+
+from sxp_common.db import create_service_pool
+from sxp_common.kafka import (
+    InboundRecord,
+    batch_subscriber_options,
+    dead_letter,
+    inbound_records,
+    make_broker,
+    publish_all,
+)
+from sxp_common.settings import Settings, get_settings
+from sxp_common.telemetry import Counters, configure_logging
+
+
+@dataclass
+class ServiceContext:
+    """What a handler needs: settings, the broker to publish on, the pool, a logger, counters."""
+
+    name: str
+    group: str
+    settings: Settings
+    broker: KafkaBroker
+    logger: logging.Logger
+    counters: Counters = field(default_factory=Counters)
+    pool: asyncpg.Pool | None = None
+
+    def db(self) -> asyncpg.Pool:
+        """The service role's pool (opened in lifespan)."""
+        if self.pool is None:
+            raise RuntimeError("database pool not open yet")
+        return self.pool
+
+
+BatchHandler = Callable[[ServiceContext, list[InboundRecord]], Awaitable[None]]
+
+# Errors that belong to a record, not to the infrastructure: retrying the same
+# record cannot succeed, so it is isolated and dead-lettered. Anything else
+# (connection lost, broker down) propagates and the batch is redelivered.
+POISON_ERRORS: tuple[type[BaseException], ...] = (
+    ValueError,
+    TypeError,
+    KeyError,
+    asyncpg.DataError,
+    asyncpg.IntegrityConstraintViolationError,
+)
+
+
+async def process_isolating_poison(
+    ctx: ServiceContext, handler: BatchHandler, records: list[InboundRecord]
+) -> None:
+    """Run the handler on the batch; if a record poisons it, bisect down to that record."""
+    try:
+        await handler(ctx, records)
+    except POISON_ERRORS as exc:
+        if len(records) == 1:
+            reason = getattr(exc, "constraint_name", None) or type(exc).__name__
+            ctx.logger.warning(
+                "record dead-lettered",
+                extra={"topic": records[0].topic, "partition": records[0].partition,
+                       "offset": records[0].offset, "reason": reason},
+            )
+            await publish_all(
+                ctx.broker, [dead_letter(ctx.name, records[0], "unprocessable", str(reason))]
+            )
+            ctx.counters.add(dead_lettered=1)
+            return
+        middle = len(records) // 2
+        await process_isolating_poison(ctx, handler, records[:middle])
+        await process_isolating_poison(ctx, handler, records[middle:])
+
+
+def build_service(
+    name: str,
+    topic: str,
+    handler: BatchHandler,
+    settings: Settings | None = None,
+    db_role: str | None = None,
+) -> tuple[FastStream, ServiceContext]:
+    """A FastStream app consuming `topic` in batches as group `sxp-<name>`."""
+    settings = settings or get_settings()
+    broker = make_broker(settings, name)
+    logger = configure_logging(name, settings.log_level)
+    ctx = ServiceContext(name, f"sxp-{name.replace('_', '-')}", settings, broker, logger)
+
+    @broker.subscriber(topic, **batch_subscriber_options(settings, ctx.group))
+    async def on_batch(body: Any, message: Any = Context("message")) -> None:
+        await process_isolating_poison(ctx, handler, inbound_records(message.raw_message))
+
+    @asynccontextmanager
+    async def lifespan() -> AsyncIterator[None]:
+        ctx.pool = await create_service_pool(settings, db_role or name)
+        logger.info("started", extra={"topic": topic, "group": ctx.group})
+        try:
+            yield
+        finally:
+            await ctx.pool.close()
+            logger.info("stopped", extra={"counters": ctx.counters.snapshot()})
+
+    return FastStream(broker, lifespan=lifespan, logger=None), ctx
+
+
+def run_service(app: FastStream) -> None:
+    """Run until SIGTERM or SIGINT, then drain the in-flight batch and exit 0."""
+    asyncio.run(app.run(log_level=logging.WARNING))

@@ -1,0 +1,70 @@
+"""Typed settings, read from the environment in one place (pydantic-settings).
+
+Every value has a local default that works with `sxp stack up`; none is a secret.
+"""
+
+from __future__ import annotations
+
+import os
+from functools import lru_cache
+from pathlib import Path
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+LOCAL_KAFKA_BOOTSTRAP = "127.0.0.1:19092"
+LOCAL_DATABASE_URL = "postgresql://sxp:sxp@127.0.0.1:55432/sxp"
+LOCAL_S3_ENDPOINT = "http://127.0.0.1:19000"
+
+
+def _default_home() -> Path:
+    """The project's state folder: `.sxp/` beside pyproject.toml, else ~/.sxp."""
+    here = Path(__file__).resolve()
+    for parent in here.parents:
+        if (parent / "pyproject.toml").exists() and (parent / "contracts").is_dir():
+            return parent / ".sxp"
+    return Path.home() / ".sxp"
+
+
+class Settings(BaseSettings):
+    """Everything a service, the CLI or the local stack reads from the environment."""
+
+    model_config = SettingsConfigDict(env_prefix="SXP_", extra="ignore")
+
+    home: Path = Field(default_factory=_default_home)
+    # Downloaded artifacts (Kafka jars) can be shared between several homes.
+    cache_dir: Path | None = None
+    # Whether `sxp stack` runs its own Postgres: auto (unless SXP_DATABASE_URL is set),
+    # local (always, at the URL's port), or external (never).
+    stack_postgres: str = "auto"
+    kafka_bootstrap: str = LOCAL_KAFKA_BOOTSTRAP
+    database_url: str = LOCAL_DATABASE_URL
+    # Password every service role logs in with (local default; App Platform injects a secret).
+    db_service_password: str = "sxp-local-service"
+    s3_endpoint: str = LOCAL_S3_ENDPOINT
+    s3_bucket: str = "sxp-exports"
+    s3_access_key: str = "sxp-local"
+    s3_secret_key: str = "sxp-local-secret"
+    s3_region: str = "us-east-1"
+    apollo_api_key: str = ""
+    skiptrace_api_key: str = ""
+    instance_id: str = Field(default_factory=lambda: f"{os.uname().nodename}-{os.getpid()}")
+    log_level: str = "INFO"
+    consumer_max_records: int = 500
+    consumer_batch_timeout_ms: int = 100
+
+    def database_url_explicit(self) -> bool:
+        """True when the Postgres server is the user's, so the stack must not start its own."""
+        if self.stack_postgres in ("local", "external"):
+            return self.stack_postgres == "external"
+        return "SXP_DATABASE_URL" in os.environ
+
+    def cache_path(self) -> Path:
+        """Where downloaded artifacts live (SXP_CACHE_DIR, else $SXP_HOME/cache)."""
+        return self.cache_dir or self.home / "cache"
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    """The process-wide settings, read once."""
+    return Settings()

@@ -1,0 +1,84 @@
+"""Topic names and their configuration; creating them is the project's job (auto-create is off)."""
+
+from __future__ import annotations
+
+import asyncio
+from dataclasses import dataclass, field
+
+PROFILES_SUBMITTED = "sxp.profiles.submitted.v1"
+PROFILES_REJECTED = "sxp.profiles.rejected.v1"
+PROFILES_RAW = "sxp.profiles.raw.v1"
+LEADCARDS_STRUCTURED = "sxp.leadcards.structured.v1"
+LEADCARDS_LABELED = "sxp.leadcards.labeled.v1"
+DEADLETTER = "sxp.deadletter.v1"
+ENRICHMENT_REQUESTED = "sxp.enrichment.requested.v1"
+ENRICHMENT_COMPLETED = "sxp.enrichment.completed.v1"
+AUDIT = "sxp.audit.v1"
+LEAD_BATCH = "sxp.lead-batch.v1"
+
+PIPELINE_PARTITIONS = 6
+
+
+@dataclass(frozen=True)
+class TopicSpec:
+    """One topic: its name, partition count and topic-level config."""
+
+    name: str
+    partitions: int = PIPELINE_PARTITIONS
+    config: dict[str, str] = field(default_factory=dict)
+
+
+TOPICS: tuple[TopicSpec, ...] = (
+    TopicSpec(PROFILES_SUBMITTED),
+    TopicSpec(PROFILES_REJECTED),
+    TopicSpec(PROFILES_RAW),
+    TopicSpec(LEADCARDS_STRUCTURED),
+    TopicSpec(LEADCARDS_LABELED),
+    TopicSpec(DEADLETTER),
+    TopicSpec(ENRICHMENT_REQUESTED),
+    TopicSpec(ENRICHMENT_COMPLETED),
+    TopicSpec(LEAD_BATCH),
+    # Compacted and never deleted: an audit event must not age out.
+    TopicSpec(
+        AUDIT,
+        config={
+            "cleanup.policy": "compact",
+            "retention.ms": "-1",
+            "min.compaction.lag.ms": "60000",
+        },
+    ),
+)
+
+
+async def ensure_topics(bootstrap: str, timeout_s: float = 60.0) -> list[str]:
+    """Create every missing project topic; return the names it created."""
+    from aiokafka.admin import AIOKafkaAdminClient, NewTopic
+
+    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap, request_timeout_ms=15000)
+    await admin.start()
+    try:
+        existing = set(await admin.list_topics())
+        missing = [spec for spec in TOPICS if spec.name not in existing]
+        if missing:
+            await admin.create_topics(
+                [
+                    NewTopic(spec.name, spec.partitions, 1, topic_configs=dict(spec.config))
+                    for spec in missing
+                ],
+                timeout_ms=int(timeout_s * 1000),
+            )
+        await _wait_until_listed(admin, {spec.name for spec in TOPICS}, timeout_s)
+        return [spec.name for spec in missing]
+    finally:
+        await admin.close()
+
+
+async def _wait_until_listed(admin: object, names: set[str], timeout_s: float) -> None:
+    deadline = asyncio.get_running_loop().time() + timeout_s
+    while True:
+        listed = set(await admin.list_topics())  # type: ignore[attr-defined]
+        if names <= listed:
+            return
+        if asyncio.get_running_loop().time() > deadline:
+            raise TimeoutError(f"topics not visible after {timeout_s}s: {sorted(names - listed)}")
+        await asyncio.sleep(0.2)

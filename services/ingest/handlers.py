@@ -1,0 +1,54 @@
+"""on_profiles_submitted: decode, validate and redact, upsert Tier 1, then publish."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from services.ingest.adapters import add_job_counts, upsert_profiles
+from services.ingest.batch import count_outcomes, plan_batch, rejected_record
+from services.ingest.domain import to_raw_record
+from sxp_common.kafka import InboundRecord, decode_batch, outgoing, publish_all
+from sxp_common.positions import claim_fresh
+from sxp_common.service import ServiceContext
+from sxp_common.topics import PROFILES_RAW, PROFILES_REJECTED
+
+EMITTED_OUTCOMES = {"stored", "new_version", "redelivered"}
+
+
+async def on_profiles_submitted(ctx: ServiceContext, records: list[InboundRecord]) -> None:
+    """Handle one batch from sxp.profiles.submitted.v1."""
+    now = datetime.now(UTC)
+    batch = decode_batch(ctx.name, records)
+    submissions = [value for _, value in batch.records]
+    plan = plan_batch(submissions, now)
+    position_of = {value["submission_id"]: (r.topic, r.partition, r.offset) for r, value in batch.records}
+    async with ctx.db().acquire() as conn, conn.transaction():
+        fresh_positions = await claim_fresh(conn, ctx.group, records)
+        stored = await upsert_profiles(conn, plan.unique)
+        outcomes = {s.profile_id: s.outcome for s in stored}
+        fresh_ids = {sid for sid, pos in position_of.items() if pos in fresh_positions}
+        counts = count_outcomes(plan, outcomes, fresh_ids)
+        await add_job_counts(conn, counts)
+    # Published only after the commit; consumers downstream are idempotent by id.
+    messages = [
+        outgoing(PROFILES_RAW, p.profile_id, to_raw_record(p, s.version))
+        for p, s in zip(plan.unique, stored, strict=True)
+        if s.outcome in EMITTED_OUTCOMES
+    ]
+    messages += [
+        outgoing(PROFILES_REJECTED, item.submission["submission_id"], rejected_record(item, now))
+        for item in plan.rejected
+    ]
+    messages += batch.dead_letters
+    await publish_all(ctx.broker, messages)
+    ctx.counters.add(
+        consumed=len(records),
+        dead_lettered=len(batch.dead_letters),
+        rejected=len(plan.rejected),
+        emitted=len(messages),
+    )
+    ctx.logger.info(
+        "batch applied",
+        extra={"records": len(records), "jobs": sorted(counts), "rejected": len(plan.rejected),
+               "dead_lettered": len(batch.dead_letters)},
+    )

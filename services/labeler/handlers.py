@@ -1,0 +1,36 @@
+"""on_lead_card_structured: label each card, write the labels, emit sxp.leadcards.labeled.v1."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from services.labeler.adapters import update_labels
+from services.labeler.domain import label_card
+from services.labeler.records import label_row, labeled_record
+from sxp_common.kafka import InboundRecord, decode_batch, outgoing, publish_all
+from sxp_common.service import ServiceContext
+from sxp_common.topics import LEADCARDS_LABELED
+
+
+async def on_lead_card_structured(ctx: ServiceContext, records: list[InboundRecord]) -> None:
+    """Handle one batch from sxp.leadcards.structured.v1. Triggers no enrichment."""
+    now = datetime.now(UTC)
+    batch = decode_batch(ctx.name, records)
+    latest: dict[str, dict] = {}
+    for _, card in batch.records:
+        seen = latest.get(card["lead_card_id"])
+        if seen is None or card["profile_version"] > seen["profile_version"]:
+            latest[card["lead_card_id"]] = card
+    labeled = [labeled_record(card, label_card(card), now) for card in latest.values()]
+    async with ctx.db().acquire() as conn, conn.transaction():
+        current = await update_labels(conn, [label_row(r) for r in labeled])
+    messages = [
+        outgoing(LEADCARDS_LABELED, r["lead_card_id"], r) for r in labeled if r["lead_card_id"] in current
+    ]
+    await publish_all(ctx.broker, messages + batch.dead_letters)
+    decided = sum(1 for r in labeled if r["persona"] and r["tribe"])
+    ctx.counters.add(consumed=len(records), labeled=len(messages), decided=decided)
+    ctx.logger.info(
+        "batch applied",
+        extra={"records": len(records), "labeled": len(messages), "persona_and_tribe": decided},
+    )

@@ -1,0 +1,56 @@
+"""One representative record per topic, used for round-trips and golden files."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+T0 = datetime(2026, 11, 1, 12, 0, tzinfo=UTC)
+PROFILE_ID = "6f1c2a55-1111-5a2b-9c3d-0123456789ab"
+CARD_ID = "7a2d3b66-2222-5b3c-8d4e-0123456789ab"
+LABEL = {"id": "creator", "confidence": 0.82, "evidence": ["bio:'creator'"]}
+
+SAMPLES: dict[str, dict[str, Any]] = {
+    "sxp.profiles.submitted.v1": {
+        "submission_id": "s-1", "job_id": "j-1", "source": "file.jsonl:1", "submitted_at": T0,
+        "platform": "tiktok", "username": "chef_maria", "display_name": "Maria 🍝",
+        "bio": "Home cook sharing 15-min pasta #foodtok", "followers": 48200, "following": 310,
+        "posts": 412, "verified": False, "profile_url": "https://www.tiktok.com/@chef_maria",
+        "external_url": "https://linktr.ee/chefmaria", "category": "Digital creator",
+        "location": "Naples, Italy", "collected_at": "2026-10-30T09:00:00Z",
+    },
+    "sxp.profiles.rejected.v1": {
+        "submission_id": "s-2", "job_id": "j-1", "source": "file.jsonl:2",
+        "reason_code": "negative_count", "detail": "followers is negative",
+        "platform": "x", "username": "bob", "rejected_at": T0,
+    },
+    "sxp.profiles.raw.v1": {
+        "profile_id": PROFILE_ID, "identity_hash": "ab" * 32, "version": 1,
+        "content_hash": "cd" * 32, "submission_id": "s-1", "job_id": "j-1",
+        "platform": "tiktok", "username": "chef_maria", "display_name": "Maria 🍝",
+        "bio": "Home cook [contact removed]", "followers": 48200, "following": 310, "posts": 412,
+        "verified": False, "profile_url": None, "external_url": None, "category": None,
+        "location": None, "collected_at": T0, "source": "file.jsonl:1",
+        "contact_data_removed": True,
+    },
+    "sxp.leadcards.structured.v1": {
+        "lead_card_id": CARD_ID, "profile_id": PROFILE_ID, "profile_version": 1,
+        "content_hash": "cd" * 32, "job_id": "j-1", "readiness": "STRUCTURED",
+        "base_confidence": 0.71, "audience_pool": "tiktok.unassigned.mid", "platform": "tiktok",
+        "username": "chef_maria", "display_name": "Maria", "bio": "Home cook", "followers": 48200,
+        "following": 310, "posts": 412, "verified": False, "external_url": None,
+        "category": None, "location": None,
+    },
+    "sxp.leadcards.labeled.v1": {
+        "lead_card_id": CARD_ID, "profile_id": PROFILE_ID, "profile_version": 1, "job_id": "j-1",
+        "readiness": "LABELED", "platform": "tiktok", "base_confidence": 0.71,
+        "audience_pool": "tiktok.food_hospitality.mid", "taxonomy_version": "v1",
+        "persona": LABEL, "tribe": {**LABEL, "id": "food_hospitality"}, "industry": None,
+        "execution_label": {**LABEL, "id": "AFFILIATE"}, "labeled_at": T0,
+    },
+    "sxp.deadletter.v1": {
+        "service": "ingest", "source_topic": "sxp.profiles.submitted.v1", "source_partition": 3,
+        "source_offset": 42, "key": b"k", "value": b"\x00garbage", "reason_code": "not_avro",
+        "detail": "missing the Avro single-object marker", "failed_at": T0,
+    },
+}

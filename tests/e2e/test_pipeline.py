@@ -1,0 +1,188 @@
+"""ingest → card-factory → labeler end to end, against the real local Kafka and Postgres."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from services.ingest.domain import Rejection, validate_submission
+from sxp_cli.fixtures import generate_profiles, write_jsonl
+from sxp_cli.processes import services_up
+from sxp_cli.publish import PublishReport, publish_file
+from sxp_cli.reader import read_rows
+from sxp_common.redaction import contains_contact_data
+from sxp_common.topics import (
+    DEADLETTER, LEADCARDS_LABELED, LEADCARDS_STRUCTURED, PROFILES_RAW, PROFILES_REJECTED,
+    PROFILES_SUBMITTED,
+)
+from tests.support.pipeline import decoded_topic, poll, query, scalar, topic_count
+
+pytestmark = pytest.mark.e2e
+UNREADABLE_LINES = ("{broken json", "[1, 2]", "not json")
+
+
+@pytest.fixture(scope="module")
+def profiles_file(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """300 generated profiles (100 per platform) plus three unreadable lines at the end."""
+    path = tmp_path_factory.mktemp("e2e") / "profiles.jsonl"
+    write_jsonl(generate_profiles(300, seed=11), path)
+    with path.open("a", encoding="utf-8") as handle:
+        handle.write("\n".join(UNREADABLE_LINES) + "\n")
+    return path
+
+
+@pytest.fixture(scope="module")
+def expected(profiles_file: Path) -> dict[str, Any]:
+    """What the file should produce, from the input alone (pure domain, no pipeline)."""
+    from datetime import UTC, datetime
+
+    now = datetime.now(UTC)
+    rows = [r for r in read_rows(profiles_file) if r.fields]
+    accepted, rejected = set(), 0
+    for row in rows:
+        submission = dict(row.fields, submission_id=str(row.line), job_id="j", source="s", submitted_at=now)
+        result = validate_submission(submission, now)
+        if isinstance(result, Rejection):
+            rejected += 1
+        else:
+            accepted.add(result.profile_id)
+    return {"published": len(rows), "stored": len(accepted), "rejected": rejected}
+
+
+def job(settings: Any, job_id: str) -> dict[str, Any]:
+    rows = query(settings, "SELECT * FROM ops.ingest_job_counts WHERE job_id = $1", job_id)
+    return rows[0] if rows else {"received": 0}
+
+
+def wait_drained(settings: Any, report: PublishReport) -> dict[str, Any]:
+    counts = poll(lambda: job(settings, report.job_id), lambda c: c["received"] >= report.published)
+    assert counts["received"] == report.published, "ingest did not see every published row in time"
+    lag = poll(
+        lambda: scalar(settings, """SELECT count(*) FROM execution.lead_cards
+                                    WHERE labeled_profile_version IS DISTINCT FROM profile_version"""),
+        lambda n: n == 0,
+    )
+    assert lag == 0, "lead cards left unlabeled"
+    return counts
+
+
+@pytest.fixture(scope="module")
+def first_run(test_stack: Any, profiles_file: Path) -> tuple[PublishReport, dict[str, Any]]:
+    """Run the services (two ingest instances in one group), publish once, wait for the drain."""
+    services_up(test_stack, {"ingest": 2})
+    report = asyncio.run(publish_file(profiles_file, test_stack))
+    return report, wait_drained(test_stack, report)
+
+
+def table_counts(settings: Any) -> dict[str, int]:
+    return {
+        table: scalar(settings, f"SELECT count(*) FROM {table}")
+        for table in ("social.raw_social_profiles", "social.raw_social_profile_versions",
+                      "execution.lead_cards", "contact.contacts", "contact.businesses")
+    }
+
+
+def test_unreadable_rows_are_reported_with_their_line_numbers(first_run, expected) -> None:
+    report, _ = first_run
+    assert report.published == expected["published"] == 300
+    assert [line for line, _ in report.bad_rows] == [301, 302, 303]
+
+
+def test_every_published_row_is_stored_a_duplicate_or_rejected(first_run, expected) -> None:
+    _, counts = first_run
+    assert counts["stored"] == expected["stored"]
+    assert counts["rejected"] == expected["rejected"] > 0
+    assert counts["duplicates"] > 0
+    assert counts["stored"] + counts["duplicates"] + counts["rejected"] == counts["received"] == 300
+    assert counts["contact_data_removed"] > 0
+
+
+def test_tables_hold_one_profile_and_one_lead_card_per_identity(test_stack, first_run, expected) -> None:
+    _, counts = first_run
+    tables = table_counts(test_stack)
+    assert tables["social.raw_social_profiles"] == expected["stored"]
+    assert tables["execution.lead_cards"] == expected["stored"]
+    assert tables["social.raw_social_profile_versions"] == expected["stored"] + counts["new_versions"]
+    assert tables["contact.contacts"] == tables["contact.businesses"] == 0
+
+
+def test_topics_carry_exactly_what_the_pipeline_did(test_stack, first_run) -> None:
+    report, counts = first_run
+    versions = counts["stored"] + counts["new_versions"]
+    assert topic_count(test_stack, PROFILES_SUBMITTED) == report.published
+    assert topic_count(test_stack, PROFILES_REJECTED) == counts["rejected"]
+    assert topic_count(test_stack, PROFILES_RAW) == versions
+    assert topic_count(test_stack, DEADLETTER) == 0
+    for topic in (LEADCARDS_STRUCTURED, LEADCARDS_LABELED):
+        ids = {r["lead_card_id"] for r in decoded_topic(test_stack, topic)}
+        assert len(ids) == counts["stored"], topic
+
+
+def test_every_stored_profile_became_a_labeled_lead_card_with_enough_coverage(test_stack, first_run) -> None:
+    cards = query(test_stack, "SELECT * FROM execution.lead_cards")
+    assert cards and all(c["readiness"] in ("STRUCTURED", "LABELED") for c in cards)
+    covered = [c for c in cards if c["persona"] and c["tribe"]]
+    assert len(covered) / len(cards) >= 0.8
+    assert all(c["readiness"] == "LABELED" for c in covered)
+    assert all(c["execution_label"] for c in cards if c["persona"])
+    assert all(c["audience_pool"].startswith(c["platform"] + ".") for c in cards)
+
+
+def _strings(value: Any) -> list[str]:
+    if isinstance(value, str):
+        return [value]
+    if isinstance(value, dict):
+        return [s for v in value.values() for s in _strings(v)]
+    if isinstance(value, list | tuple):
+        return [s for v in value for s in _strings(v)]
+    return []
+
+
+def test_no_email_or_phone_reaches_tier1_tier3_or_any_downstream_topic(test_stack, first_run, profiles_file) -> None:
+    source_rows = [json.loads(line) for line in profiles_file.read_text().splitlines()[:300]]
+    assert sum(contains_contact_data(r.get("bio") or "") for r in source_rows) >= 30  # the input has some
+    leaked = []
+    for table in ("social.raw_social_profiles", "execution.lead_cards"):
+        for row in query(test_stack, f"SELECT * FROM {table}"):
+            leaked += [(table, s) for s in _strings(row) if contains_contact_data(s)]
+    for topic in (PROFILES_RAW, PROFILES_REJECTED, LEADCARDS_STRUCTURED, LEADCARDS_LABELED):
+        for record in decoded_topic(test_stack, topic):
+            leaked += [(topic, s) for s in _strings(record) if contains_contact_data(s)]
+    assert leaked == []
+
+
+def test_republishing_the_same_file_adds_nothing(test_stack, first_run, profiles_file) -> None:
+    before_tables = table_counts(test_stack)
+    before_topics = {t: topic_count(test_stack, t) for t in (PROFILES_RAW, LEADCARDS_STRUCTURED, LEADCARDS_LABELED)}
+    report = asyncio.run(publish_file(profiles_file, test_stack))
+    counts = wait_drained(test_stack, report)
+    assert counts["stored"] == 0 and counts["new_versions"] == 0
+    assert counts["duplicates"] + counts["rejected"] == report.published
+    assert table_counts(test_stack) == before_tables
+    after_topics = {t: topic_count(test_stack, t) for t in before_topics}
+    assert after_topics == before_topics
+
+
+def test_an_undecodable_message_is_dead_lettered_and_its_partition_moves_on(test_stack, first_run, tmp_path) -> None:
+    from sxp_common.kafka import Outgoing, make_broker, publish_all
+
+    async def send_garbage() -> None:
+        broker = make_broker(test_stack, "test")
+        await broker.connect()
+        try:
+            await publish_all(broker, [Outgoing(PROFILES_SUBMITTED, "x:after_garbage", b"\x00not avro")])
+        finally:
+            await broker.stop()
+
+    asyncio.run(send_garbage())
+    follow_up = tmp_path / "one.jsonl"
+    follow_up.write_text(json.dumps({"platform": "x", "username": "after_garbage", "bio": "Chef and food blogger"}) + "\n")
+    report = asyncio.run(publish_file(follow_up, test_stack))
+    wait_drained(test_stack, report)
+    dead = decoded_topic(test_stack, DEADLETTER)
+    assert [(d["service"], d["reason_code"], d["value"]) for d in dead] == [("ingest", "not_avro", b"\x00not avro")]
+    assert scalar(test_stack, "SELECT count(*) FROM social.raw_social_profiles WHERE username = 'after_garbage'") == 1

@@ -1,0 +1,79 @@
+"""The database itself keeps the tiers apart: each service role can write only its own tier."""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+
+import asyncpg
+import pytest
+
+from sxp_common.db import service_url
+
+pytestmark = pytest.mark.integration
+
+
+async def _attempt(url: str, sql: str, *args: object) -> str:
+    conn = await asyncpg.connect(url)
+    transaction = conn.transaction()
+    await transaction.start()  # rolled back: the probes leave no rows behind
+    try:
+        await conn.execute(sql, *args)
+        return "ok"
+    except asyncpg.InsufficientPrivilegeError:
+        return "denied"
+    except asyncpg.PostgresError as exc:
+        return type(exc).__name__
+    finally:
+        await transaction.rollback()
+        await conn.close()
+
+
+def attempt(settings: object, service: str, sql: str, *args: object) -> str:
+    return asyncio.run(_attempt(service_url(settings, service), sql, *args))  # type: ignore[arg-type]
+
+
+INSERT_BUSINESS = "INSERT INTO contact.businesses (business_id, name) VALUES ($1, 'Acme')"
+INSERT_PROFILE = """INSERT INTO social.raw_social_profiles (profile_id, identity_hash, platform,
+    username, bio, source, job_id, content_hash, last_change_submission_id)
+    VALUES ($1, $2, 'x', $3, $4, 'test', 'job', 'h', 's')"""
+
+
+def test_only_the_adapter_role_can_write_tier2(test_stack) -> None:
+    for service in ("ingest", "card_factory", "labeler", "enrichment_gate", "exporter", "audit_projector"):
+        assert attempt(test_stack, service, INSERT_BUSINESS, uuid.uuid4()) == "denied", service
+    assert attempt(test_stack, "adapter", INSERT_BUSINESS, uuid.uuid4()) == "ok"
+
+
+def test_the_ingest_role_cannot_read_tier2_or_write_lead_cards(test_stack) -> None:
+    assert attempt(test_stack, "ingest", "SELECT count(*) FROM contact.contacts") == "denied"
+    assert attempt(test_stack, "ingest", "DELETE FROM execution.lead_cards") == "denied"
+
+
+def test_only_ingest_writes_tier1(test_stack) -> None:
+    for service in ("card_factory", "labeler", "adapter", "exporter"):
+        result = attempt(test_stack, service, INSERT_PROFILE, uuid.uuid4(), uuid.uuid4().hex,
+                         f"u{uuid.uuid4().hex[:8]}", "hello")
+        assert result == "denied", service
+    ok = attempt(test_stack, "ingest", INSERT_PROFILE, uuid.uuid4(), uuid.uuid4().hex,
+                 f"u{uuid.uuid4().hex[:8]}", "hello")
+    assert ok == "ok"
+
+
+def test_tier1_refuses_an_email_even_from_the_ingest_role(test_stack) -> None:
+    result = attempt(test_stack, "ingest", INSERT_PROFILE, uuid.uuid4(), uuid.uuid4().hex,
+                     f"u{uuid.uuid4().hex[:8]}", "write me at someone@example.com")
+    assert result == "CheckViolationError"
+
+
+def test_the_labeler_may_change_labels_but_not_a_cards_structure(test_stack) -> None:
+    assert attempt(test_stack, "labeler", "UPDATE execution.lead_cards SET persona = 'creator'") == "ok"
+    assert attempt(test_stack, "labeler", "UPDATE execution.lead_cards SET base_confidence = 1") == "denied"
+    assert attempt(test_stack, "labeler", "UPDATE execution.lead_cards SET contact_id = NULL") == "denied"
+
+
+def test_the_audit_log_refuses_update_and_delete_for_everyone(test_stack) -> None:
+    assert attempt(test_stack, "audit_projector", "UPDATE audit.audit_log SET outcome = 'x'") == "denied"
+    owner = test_stack.database_url  # type: ignore[attr-defined]
+    assert asyncio.run(_attempt(owner, "UPDATE audit.audit_log SET outcome = 'x'")) == "RaiseError"
+    assert asyncio.run(_attempt(owner, "DELETE FROM audit.audit_log")) == "RaiseError"

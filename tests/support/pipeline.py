@@ -1,0 +1,79 @@
+"""Helpers the e2e tests use to watch the real pipeline: poll with a deadline, read topics."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+import asyncpg
+from aiokafka import AIOKafkaConsumer, TopicPartition
+
+from sxp_common import avro
+from sxp_common.db import asyncpg_dsn
+from sxp_common.settings import Settings
+
+T = TypeVar("T")
+
+
+def poll(fetch: Callable[[], T], done: Callable[[T], bool], timeout_s: float = 120.0) -> T:
+    """Call fetch until done(result) or the deadline; return the last result either way."""
+    deadline = time.monotonic() + timeout_s
+    result = fetch()
+    while not done(result) and time.monotonic() < deadline:
+        time.sleep(0.3)
+        result = fetch()
+    return result
+
+
+async def _query(settings: Settings, sql: str, *args: Any) -> list[dict[str, Any]]:
+    conn = await asyncpg.connect(asyncpg_dsn(settings.database_url))
+    try:
+        return [dict(r) for r in await conn.fetch(sql, *args)]
+    finally:
+        await conn.close()
+
+
+def query(settings: Settings, sql: str, *args: Any) -> list[dict[str, Any]]:
+    """Run one query as the owner and return plain dicts."""
+    return asyncio.run(_query(settings, sql, *args))
+
+
+def scalar(settings: Settings, sql: str, *args: Any) -> Any:
+    """The first column of the first row."""
+    rows = query(settings, sql, *args)
+    return next(iter(rows[0].values())) if rows else None
+
+
+async def _read_topic(bootstrap: str, topic: str) -> list[tuple[bytes | None, bytes | None]]:
+    consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap, enable_auto_commit=False)
+    await consumer.start()
+    try:
+        partitions = [TopicPartition(topic, p) for p in consumer.partitions_for_topic(topic) or ()]
+        consumer.assign(partitions)
+        ends = await consumer.end_offsets(partitions)
+        await consumer.seek_to_beginning(*partitions)
+        records: list[tuple[bytes | None, bytes | None]] = []
+        while any(await consumer.position(tp) < ends[tp] for tp in partitions):
+            batch = await consumer.getmany(timeout_ms=1000)
+            for messages in batch.values():
+                records.extend((m.key, m.value) for m in messages)
+        return records
+    finally:
+        await consumer.stop()
+
+
+def read_topic(settings: Settings, topic: str) -> list[tuple[bytes | None, bytes | None]]:
+    """Every (key, value) on a topic, from the beginning to the current end."""
+    return asyncio.run(_read_topic(settings.kafka_bootstrap, topic))
+
+
+def decoded_topic(settings: Settings, topic: str) -> list[dict[str, Any]]:
+    """Every record on a topic, decoded with its contract."""
+    return [avro.decode(topic, value) for _, value in read_topic(settings, topic)]
+
+
+def topic_count(settings: Settings, topic: str) -> int:
+    """How many records a topic holds."""
+    return len(read_topic(settings, topic))
