@@ -1,6 +1,6 @@
 """`make bench`: end-to-end profiles per second, publish to labeled lead card, 10,000 profiles.
 
-Runs on a stack of its own under .sxp/bench (ports 39092/55434/39000), started from empty
+Runs on a stack of its own under .sxp/bench (ports 39092/55434/39500), started from empty
 data so every profile takes the full insert path, and stopped afterwards.
 """
 
@@ -20,7 +20,7 @@ BENCH_ENV = {
     "SXP_KAFKA_BOOTSTRAP": "127.0.0.1:39092",
     "SXP_DATABASE_URL": "postgresql://sxp:sxp@127.0.0.1:55434/sxp",
     "SXP_STACK_POSTGRES": "local",
-    "SXP_S3_ENDPOINT": "http://127.0.0.1:39000",
+    "SXP_S3_ENDPOINT": "http://127.0.0.1:39500",
     "SXP_LOG_LEVEL": "WARNING",
 }
 
@@ -34,7 +34,7 @@ def main() -> None:
     args = parser.parse_args()
     os.environ.update(BENCH_ENV)
 
-    from sxp_cli.demo import pipeline_state
+    from sxp_cli.demo import is_drained, pipeline_state
     from sxp_cli.fixtures_cmd import generate_file
     from sxp_cli.processes import parse_scale, services_down, services_up
     from sxp_cli.publish import publish_file
@@ -55,7 +55,7 @@ def main() -> None:
         published_at = time.monotonic()
         while True:
             state = asyncio.run(pipeline_state(settings, report.job_id))
-            if state["received"] >= report.published and state["labeled"] == state["cards"] == state["profiles"]:
+            if is_drained(state, report.published):
                 break
             if time.monotonic() - started > 600:
                 raise SystemExit(f"bench: pipeline did not drain in 600 s: {state}")

@@ -21,7 +21,7 @@ TEST_ENV = {
     "SXP_KAFKA_BOOTSTRAP": "127.0.0.1:29092",
     "SXP_DATABASE_URL": "postgresql://sxp:sxp@127.0.0.1:55433/sxp",
     "SXP_STACK_POSTGRES": "local",
-    "SXP_S3_ENDPOINT": "http://127.0.0.1:29000",
+    "SXP_S3_ENDPOINT": "http://127.0.0.1:29500",
     "SXP_LOG_LEVEL": "INFO",
 }
 

@@ -48,6 +48,11 @@ async def job_counts(settings: Settings, job_id: str) -> dict[str, int]:
         await conn.close()
 
 
+def is_drained(state: dict[str, int], published: int) -> bool:
+    """Ingest has seen every published row and every profile has a lead card labeled at its version."""
+    return state["received"] >= published and state["labeled"] == state["cards"] == state["profiles"]
+
+
 def wait_for_drain(settings: Settings, job_id: str, published: int, console: Console) -> dict[str, int]:
     """Poll until ingest saw every published row and every lead card is labeled at its version."""
     deadline = time.monotonic() + DRAIN_DEADLINE_S
@@ -60,8 +65,7 @@ def wait_for_drain(settings: Settings, job_id: str, published: int, console: Con
             state = asyncio.run(pipeline_state(settings, job_id))
             progress.update(ingest, completed=state["received"])
             progress.update(labeled, completed=state["labeled"], total=state["profiles"])
-            drained = state["received"] >= published and state["labeled"] == state["cards"] == state["profiles"]
-            if drained:
+            if is_drained(state, published):
                 return state
             if time.monotonic() > deadline:
                 raise processes.ProcessError(

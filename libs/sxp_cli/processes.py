@@ -17,6 +17,7 @@ SERVICES: dict[str, str] = {
     "ingest": "services.ingest",
     "card-factory": "services.card_factory",
     "labeler": "services.labeler",
+    "audit-projector": "services.audit_projector",
 }
 
 

@@ -10,6 +10,7 @@ from aiokafka import AIOKafkaConsumer, TopicPartition
 from aiokafka.admin import AIOKafkaAdminClient
 
 from sxp_common.db import asyncpg_dsn
+from sxp_common.kafka import stop_quietly, topic_partitions
 from sxp_common.settings import Settings
 from sxp_common.topics import TOPICS
 
@@ -21,7 +22,7 @@ TABLES = (
     "contact.businesses",
     "audit.audit_log",
 )
-CONSUMER_GROUPS = ("sxp-ingest", "sxp-card-factory", "sxp-labeler")
+CONSUMER_GROUPS = ("sxp-ingest", "sxp-card-factory", "sxp-labeler", "sxp-audit-projector")
 
 
 async def table_stats(conn: asyncpg.Connection) -> dict[str, Any]:
@@ -67,11 +68,8 @@ async def kafka_stats(bootstrap: str) -> dict[str, Any]:
     await consumer.start()
     await admin.start()
     try:
-        partitions = [
-            TopicPartition(spec.name, p)
-            for spec in TOPICS
-            for p in sorted(consumer.partitions_for_topic(spec.name) or ())
-        ]
+        layout = await topic_partitions(bootstrap, [spec.name for spec in TOPICS])
+        partitions = [TopicPartition(t, p) for t, ids in layout.items() for p in ids]
         ends = await consumer.end_offsets(partitions)
         starts = await consumer.beginning_offsets(partitions)
         topics: dict[str, int] = {spec.name: 0 for spec in TOPICS}
@@ -87,7 +85,7 @@ async def kafka_stats(bootstrap: str) -> dict[str, Any]:
             ) + _unconsumed(group, committed, ends, starts)
         return {"topics": topics, "lag": lag}
     finally:
-        await consumer.stop()
+        await stop_quietly(consumer)
         await admin.close()
 
 
@@ -95,6 +93,7 @@ _GROUP_TOPIC = {
     "sxp-ingest": "sxp.profiles.submitted.v1",
     "sxp-card-factory": "sxp.profiles.raw.v1",
     "sxp-labeler": "sxp.leadcards.structured.v1",
+    "sxp-audit-projector": "sxp.audit.v1",
 }
 
 

@@ -147,3 +147,64 @@ async def publish_all(broker: KafkaBroker, messages: Iterable[Outgoing]) -> int:
     if futures:
         await asyncio.gather(*futures)
     return len(futures)
+
+
+async def topic_partitions(bootstrap: str, topics: Sequence[str]) -> dict[str, list[int]]:
+    """Partition ids per topic, from the broker's metadata (missing topics map to [])."""
+    from aiokafka.admin import AIOKafkaAdminClient
+
+    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap)
+    await admin.start()
+    try:
+        described = await admin.describe_topics(list(topics))
+    finally:
+        await admin.close()
+    return {
+        d["topic"]: sorted(p["partition"] for p in d["partitions"]) if d["error_code"] == 0 else []
+        for d in described
+    }
+
+
+async def read_topic(
+    bootstrap: str, topic: str, since_ms: int | None = None, idle_timeout_ms: int = 1000
+) -> list[InboundRecord]:
+    """Every record of `topic` from the start (or from a time, by offsets-for-times) to its
+    current end, in partition then offset order; no consumer group, nothing committed."""
+    from aiokafka import AIOKafkaConsumer, TopicPartition
+
+    layout = await topic_partitions(bootstrap, [topic])
+    if not layout.get(topic):
+        raise KeyError(f"topic {topic} does not exist on {bootstrap}")
+    consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap, enable_auto_commit=False)
+    await consumer.start()
+    try:
+        partitions = [TopicPartition(topic, p) for p in layout[topic]]
+        consumer.assign(partitions)
+        ends = await consumer.end_offsets(partitions)
+        starts = await consumer.beginning_offsets(partitions)
+        if since_ms is not None:
+            found = await consumer.offsets_for_times({tp: since_ms for tp in partitions})
+            starts = {tp: (found[tp].offset if found[tp] else ends[tp]) for tp in partitions}
+        for tp in partitions:
+            consumer.seek(tp, starts[tp])
+        records: list[InboundRecord] = []
+        while [tp for tp in partitions if await consumer.position(tp) < ends[tp]]:
+            fetched = await consumer.getmany(timeout_ms=idle_timeout_ms)
+            for tp, messages in fetched.items():
+                records.extend(
+                    InboundRecord(m.topic, m.partition, m.offset, m.key, m.value)
+                    for m in messages if m.offset < ends[tp]
+                )
+        return sorted(records, key=lambda r: (r.partition, r.offset))
+    finally:
+        await stop_quietly(consumer)
+
+
+async def stop_quietly(consumer: Any) -> None:
+    """Stop a group-less consumer; aiokafka 0.14 can leak its internal task's CancelledError."""
+    try:
+        await consumer.stop()
+    except asyncio.CancelledError:
+        task = asyncio.current_task()
+        if task is not None and task.cancelling():
+            raise

@@ -38,9 +38,11 @@ TOPICS: tuple[TopicSpec, ...] = (
     TopicSpec(ENRICHMENT_REQUESTED),
     TopicSpec(ENRICHMENT_COMPLETED),
     TopicSpec(LEAD_BATCH),
-    # Compacted and never deleted: an audit event must not age out.
+    # Compacted and never deleted: an audit event must not age out. One partition gives
+    # the audit log a total order, which the projection's hash chain and replay rely on.
     TopicSpec(
         AUDIT,
+        partitions=1,
         config={
             "cleanup.policy": "compact",
             "retention.ms": "-1",
@@ -82,3 +84,17 @@ async def _wait_until_listed(admin: object, names: set[str], timeout_s: float) -
         if asyncio.get_running_loop().time() > deadline:
             raise TimeoutError(f"topics not visible after {timeout_s}s: {sorted(names - listed)}")
         await asyncio.sleep(0.2)
+
+
+async def topic_config(bootstrap: str, topic: str) -> dict[str, str]:
+    """The effective configuration of one topic, as the broker reports it."""
+    from aiokafka.admin import AIOKafkaAdminClient
+    from aiokafka.admin.config_resource import ConfigResource, ConfigResourceType
+
+    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap)
+    await admin.start()
+    try:
+        result = await admin.describe_configs([ConfigResource(ConfigResourceType.TOPIC, topic)])
+        return {entry[0]: entry[1] for entry in result[0].resources[0][4]}
+    finally:
+        await admin.close()

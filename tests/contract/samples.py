@@ -53,4 +53,11 @@ SAMPLES: dict[str, dict[str, Any]] = {
         "source_offset": 42, "key": b"k", "value": b"\x00garbage", "reason_code": "not_avro",
         "detail": "missing the Avro single-object marker", "failed_at": T0,
     },
+    "sxp.audit.v1": {
+        "event_id": "e" * 32, "event_type": "profiles_published", "occurred_at": T0,
+        "actor": {"kind": "cli", "name": "ana", "instance": "laptop"}, "batch_id": "j-1",
+        "lead_card_ids": [], "lead_card_count": 0, "lead_card_ref": None, "schema_version": "v1",
+        "outcome": "ok", "reason": None, "provider": None, "cost_usd": None,
+        "checksum": "ab" * 32, "details": {"rows": "300"}, "trace_id": None,
+    },
 }

@@ -11,6 +11,7 @@ import pytest
 
 from services.ingest.domain import Rejection, validate_submission
 from sxp_cli.fixtures import generate_profiles, write_jsonl
+from sxp_cli.demo import is_drained
 from sxp_cli.processes import services_up
 from sxp_cli.publish import PublishReport, publish_file
 from sxp_cli.reader import read_rows
@@ -53,6 +54,12 @@ def expected(profiles_file: Path) -> dict[str, Any]:
     return {"published": len(rows), "stored": len(accepted), "rejected": rejected}
 
 
+def pipeline_state(settings: Any, job_id: str) -> dict[str, int]:
+    from sxp_cli.demo import pipeline_state as fetch
+
+    return asyncio.run(fetch(settings, job_id))
+
+
 def job(settings: Any, job_id: str) -> dict[str, Any]:
     rows = query(settings, "SELECT * FROM ops.ingest_job_counts WHERE job_id = $1", job_id)
     return rows[0] if rows else {"received": 0}
@@ -61,13 +68,9 @@ def job(settings: Any, job_id: str) -> dict[str, Any]:
 def wait_drained(settings: Any, report: PublishReport) -> dict[str, Any]:
     counts = poll(lambda: job(settings, report.job_id), lambda c: c["received"] >= report.published)
     assert counts["received"] == report.published, "ingest did not see every published row in time"
-    lag = poll(
-        lambda: scalar(settings, """SELECT count(*) FROM execution.lead_cards
-                                    WHERE labeled_profile_version IS DISTINCT FROM profile_version"""),
-        lambda n: n == 0,
-    )
-    assert lag == 0, "lead cards left unlabeled"
-    return counts
+    state = poll(lambda: pipeline_state(settings, report.job_id), lambda s: is_drained(s, report.published))
+    assert is_drained(state, report.published), f"pipeline did not drain: {state}"
+    return job(settings, report.job_id)
 
 
 @pytest.fixture(scope="module")

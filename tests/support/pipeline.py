@@ -8,10 +8,10 @@ from collections.abc import Callable
 from typing import Any, TypeVar
 
 import asyncpg
-from aiokafka import AIOKafkaConsumer, TopicPartition
 
 from sxp_common import avro
 from sxp_common.db import asyncpg_dsn
+from sxp_common.kafka import read_topic as read_records
 from sxp_common.settings import Settings
 
 T = TypeVar("T")
@@ -46,27 +46,9 @@ def scalar(settings: Settings, sql: str, *args: Any) -> Any:
     return next(iter(rows[0].values())) if rows else None
 
 
-async def _read_topic(bootstrap: str, topic: str) -> list[tuple[bytes | None, bytes | None]]:
-    consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap, enable_auto_commit=False)
-    await consumer.start()
-    try:
-        partitions = [TopicPartition(topic, p) for p in consumer.partitions_for_topic(topic) or ()]
-        consumer.assign(partitions)
-        ends = await consumer.end_offsets(partitions)
-        await consumer.seek_to_beginning(*partitions)
-        records: list[tuple[bytes | None, bytes | None]] = []
-        while any(await consumer.position(tp) < ends[tp] for tp in partitions):
-            batch = await consumer.getmany(timeout_ms=1000)
-            for messages in batch.values():
-                records.extend((m.key, m.value) for m in messages)
-        return records
-    finally:
-        await consumer.stop()
-
-
 def read_topic(settings: Settings, topic: str) -> list[tuple[bytes | None, bytes | None]]:
     """Every (key, value) on a topic, from the beginning to the current end."""
-    return asyncio.run(_read_topic(settings.kafka_bootstrap, topic))
+    return [(r.key, r.value) for r in asyncio.run(read_records(settings.kafka_bootstrap, topic))]
 
 
 def decoded_topic(settings: Settings, topic: str) -> list[dict[str, Any]]:

@@ -10,6 +10,7 @@ Revises:
 
 from alembic import op
 
+from sxp_common.audit_store import LIVE_TABLE, REFUSE_CHANGE_FUNCTION, audit_table_ddl
 from sxp_common.migrations.sql import execute_script
 
 revision = "0001"
@@ -135,33 +136,6 @@ CREATE TABLE contact.contacts (
 );
 """
 
-AUDIT = """
-CREATE SCHEMA IF NOT EXISTS audit;
-CREATE TABLE audit.audit_log (
-    seq bigserial PRIMARY KEY,
-    event_id text NOT NULL UNIQUE,
-    event_type text NOT NULL,
-    occurred_at timestamptz NOT NULL,
-    actor text NOT NULL,
-    batch_id text,
-    lead_card_ids jsonb NOT NULL DEFAULT '[]'::jsonb,
-    schema_version text NOT NULL,
-    outcome text NOT NULL,
-    cost_usd numeric(12, 4),
-    checksum text,
-    details jsonb NOT NULL DEFAULT '{}'::jsonb,
-    prev_hash text NOT NULL,
-    row_hash text NOT NULL,
-    projected_at timestamptz NOT NULL DEFAULT now()
-);
-CREATE FUNCTION audit.refuse_change() RETURNS trigger LANGUAGE plpgsql AS $$
-BEGIN
-    RAISE EXCEPTION 'audit_log is append-only: % refused', TG_OP;
-END $$;
-CREATE TRIGGER audit_log_append_only BEFORE UPDATE OR DELETE OR TRUNCATE ON audit.audit_log
-    FOR EACH STATEMENT EXECUTE FUNCTION audit.refuse_change();
-"""
-
 OPS = """
 CREATE SCHEMA IF NOT EXISTS ops;
 CREATE TABLE ops.consumer_positions (
@@ -221,7 +195,13 @@ GRANT USAGE, SELECT ON SEQUENCE audit.audit_log_seq_seq TO sxp_audit_projector;
 
 
 def upgrade() -> None:
-    for block in (TIER1, TIER3, TIER2, AUDIT, OPS, GRANTS):
+    for block in (TIER1, TIER3, TIER2):
+        execute_script(op, block)
+    op.execute("CREATE SCHEMA IF NOT EXISTS audit")
+    op.execute(REFUSE_CHANGE_FUNCTION)
+    for statement in audit_table_ddl(LIVE_TABLE):
+        op.execute(statement)
+    for block in (OPS, GRANTS):
         execute_script(op, block)
 
 
