@@ -2,13 +2,10 @@
 
 from __future__ import annotations
 
-import random
 from pathlib import Path
 
 from sxp_cli.fixtures import generate_profiles, write_csv, write_jsonl
 from sxp_cli.reader import InputError
-
-_UNREADABLE = ('{"platform": "tiktok", "username": ', "not json at all", '["a", "list"]', "{'single': 'quotes'}")
 
 
 def generate_file(out: Path, count: int, seed: int, unreadable: int = 0) -> int:
@@ -16,16 +13,11 @@ def generate_file(out: Path, count: int, seed: int, unreadable: int = 0) -> int:
     suffix = out.suffix.lower()
     if suffix not in (".jsonl", ".csv"):
         raise InputError(f"{out}: use a .jsonl or .csv file name")
+    if unreadable and suffix == ".csv":
+        raise InputError("--unreadable applies to .jsonl output only")
     out.parent.mkdir(parents=True, exist_ok=True)
     rows = generate_profiles(count, seed)
     if suffix == ".csv":
         write_csv(rows, out)
         return len(rows)
-    write_jsonl(rows, out)
-    if unreadable:
-        lines = out.read_text(encoding="utf-8").splitlines()
-        rng = random.Random(seed)
-        for n in range(unreadable):
-            lines.insert(rng.randrange(len(lines) + 1), _UNREADABLE[n % len(_UNREADABLE)])
-        out.write_text("\n".join(lines) + "\n", encoding="utf-8")
-    return len(rows) + unreadable
+    return write_jsonl(rows, out, unreadable=unreadable, seed=seed)

@@ -30,7 +30,16 @@ ON CONFLICT (profile_id) DO UPDATE SET
     content_hash = EXCLUDED.content_hash, contact_data_removed = EXCLUDED.contact_data_removed,
     last_change_submission_id = EXCLUDED.last_change_submission_id,
     version = p.version + 1, last_seen = now()
-WHERE p.content_hash <> EXCLUDED.content_hash
+WHERE p.content_hash <> EXCLUDED.content_hash AND (
+    -- An older observation never overrides a newer one, so re-publishing a file whose
+    -- rows hold two versions of a profile changes nothing. Without both timestamps,
+    -- a content hash seen before for this profile is a re-observation, not a change.
+    CASE WHEN EXCLUDED.collected_at IS NOT NULL AND p.collected_at IS NOT NULL
+         THEN EXCLUDED.collected_at > p.collected_at
+         ELSE NOT EXISTS (
+             SELECT 1 FROM social.raw_social_profile_versions v
+             WHERE v.profile_id = p.profile_id AND v.content_hash = EXCLUDED.content_hash)
+    END)
 RETURNING profile_id::text, version, (xmax = 0) AS inserted
 """
 

@@ -10,6 +10,7 @@ from datetime import datetime
 from typing import Any
 
 from services.ingest.domain import CleanProfile, Rejection, collapse_batch, validate_submission
+from sxp_common.redaction import redact_text
 
 
 @dataclass(frozen=True)
@@ -52,14 +53,15 @@ def rejected_record(item: RejectedSubmission, now: datetime) -> dict[str, Any]:
         "source": s["source"],
         "reason_code": item.rejection.reason_code,
         "detail": item.rejection.detail,
-        "platform": s.get("platform"),
+        "platform": _short(s.get("platform")),
         "username": _short(s.get("username")),
         "rejected_at": now,
     }
 
 
 def _short(value: object) -> str | None:
-    return None if value is None else str(value)[:64]
+    """A submitted identifier as the rejected topic may carry it: redacted and cut to 64."""
+    return None if value is None else redact_text(str(value)).text[:64]
 
 
 def count_outcomes(

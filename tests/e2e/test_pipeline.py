@@ -26,11 +26,24 @@ pytestmark = pytest.mark.e2e
 UNREADABLE_LINES = ("{broken json", "[1, 2]", "not json")
 
 
+def hundred_per_platform(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The first 100 rows of each platform, in their original order."""
+    taken = {"tiktok": 0, "threads": 0, "x": 0}
+    picked = []
+    for row in rows:
+        platform = str(row.get("platform") or "").lower()
+        if platform in taken and taken[platform] < 100:
+            taken[platform] += 1
+            picked.append(row)
+    assert set(taken.values()) == {100}
+    return picked
+
+
 @pytest.fixture(scope="module")
 def profiles_file(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """300 generated profiles (100 per platform) plus three unreadable lines at the end."""
     path = tmp_path_factory.mktemp("e2e") / "profiles.jsonl"
-    write_jsonl(generate_profiles(300, seed=11), path)
+    write_jsonl(hundred_per_platform(generate_profiles(600, seed=11)), path)
     with path.open("a", encoding="utf-8") as handle:
         handle.write("\n".join(UNREADABLE_LINES) + "\n")
     return path
