@@ -33,9 +33,11 @@ console = Console()
 err = Console(stderr=True)
 
 from sxp_cli.audit_cmd import audit_app, replay_app  # noqa: E402
+from sxp_cli.enrich_cmd import enrich_app  # noqa: E402
 
 app.add_typer(audit_app, name="audit")
 app.add_typer(replay_app, name="replay")
+app.add_typer(enrich_app, name="enrich")
 
 try:  # the local stack commands live in their own module
     from sxp_cli.stack_cmd import stack_app

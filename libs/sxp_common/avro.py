@@ -53,6 +53,9 @@ class TopicSchema:
     current: dict[str, Any]
     current_fingerprint: bytes
     writers: dict[bytes, dict[str, Any]]
+    # Array fields with a "maxItems" attribute: Avro itself cannot bound an array, so
+    # the codec enforces it on both sides (e.g. 250 cards per enrichment batch).
+    max_items: tuple[tuple[str, int], ...] = ()
 
 
 def schema_fingerprint(raw_schema: dict[str, Any]) -> bytes:
@@ -74,18 +77,35 @@ def topic_schema(topic: str) -> TopicSchema:
     if not path.exists():
         raise KeyError(f"no contract for topic {topic!r} in {root}")
     current, current_fp = _load(path)
+    limits = tuple(
+        (f["name"], int(f["maxItems"]))
+        for f in json.loads(path.read_text()).get("fields", [])
+        if "maxItems" in f
+    )
     writers = {current_fp: current}
     revisions = root / "revisions" / topic
     if revisions.is_dir():
         for old in sorted(revisions.glob("*.avsc")):
             schema, fp = _load(old)
             writers.setdefault(fp, schema)
-    return TopicSchema(topic, current, current_fp, writers)
+    return TopicSchema(topic, current, current_fp, writers, limits)
+
+
+def check_limits(schema: TopicSchema, record: dict[str, Any]) -> str | None:
+    """The first maxItems constraint the record breaks, as one line (None when it holds)."""
+    for name, limit in schema.max_items:
+        size = len(record.get(name) or ())
+        if size > limit:
+            return f"{schema.topic}: {name} has {size} items, at most {limit} allowed"
+    return None
 
 
 def encode(topic: str, record: dict[str, Any]) -> bytes:
     """Encode a record with the topic's current schema (raises ValueError if it does not fit)."""
     schema = topic_schema(topic)
+    broken = check_limits(schema, record)
+    if broken:
+        raise ValueError(broken)
     buffer = io.BytesIO()
     buffer.write(MAGIC)
     buffer.write(schema.current_fingerprint)
@@ -104,6 +124,10 @@ def decode(topic: str, data: bytes | None) -> dict[str, Any]:
     if writer is None:
         raise UndecodableMessage("unknown_schema", f"writer fingerprint {data[2:10].hex()} unknown")
     try:
-        return schemaless_reader(io.BytesIO(data[HEADER_LEN:]), writer, schema.current)
+        record = schemaless_reader(io.BytesIO(data[HEADER_LEN:]), writer, schema.current)
     except Exception as exc:  # fastavro raises several types for corrupt bodies
         raise UndecodableMessage("corrupt_avro", type(exc).__name__) from exc
+    broken = check_limits(schema, record)
+    if broken:
+        raise UndecodableMessage("constraint_violation", broken)
+    return record

@@ -15,6 +15,10 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 LOCAL_KAFKA_BOOTSTRAP = "127.0.0.1:19092"
 LOCAL_DATABASE_URL = "postgresql://sxp:sxp@127.0.0.1:55432/sxp"
 LOCAL_S3_ENDPOINT = "http://127.0.0.1:19000"
+SANDBOX_APOLLO_URL = "http://127.0.0.1:19100"
+SANDBOX_SKIPTRACE_URL = "http://127.0.0.1:19101"
+APOLLO_REAL_URL = "https://api.apollo.io"
+SKIPTRACE_REAL_URL = "https://api.batchdata.com"
 
 
 def _default_home() -> Path:
@@ -48,7 +52,12 @@ class Settings(BaseSettings):
     s3_region: str = "us-east-1"
     apollo_api_key: str = ""
     skiptrace_api_key: str = ""
+    # Unset: the local sandbox while no key is set, the real provider once a key is.
+    apollo_base_url: str | None = None
+    skiptrace_base_url: str | None = None
     instance_id: str = Field(default_factory=lambda: f"{os.uname().nodename}-{os.getpid()}")
+    # A policy file for the enrichment gate; unset uses the packaged default.
+    enrichment_policy: Path | None = None
     log_level: str = "INFO"
     consumer_max_records: int = 500
     consumer_batch_timeout_ms: int = 100
@@ -58,6 +67,18 @@ class Settings(BaseSettings):
         if self.stack_postgres in ("local", "external"):
             return self.stack_postgres == "external"
         return "SXP_DATABASE_URL" in os.environ
+
+    def apollo_endpoint(self) -> str:
+        """Apollo's base URL: explicit, else the real API with a key, else the local sandbox."""
+        if self.apollo_base_url:
+            return self.apollo_base_url.rstrip("/")
+        return APOLLO_REAL_URL if self.apollo_api_key else SANDBOX_APOLLO_URL
+
+    def skiptrace_endpoint(self) -> str:
+        """The skip-trace provider's base URL, chosen the same way as Apollo's."""
+        if self.skiptrace_base_url:
+            return self.skiptrace_base_url.rstrip("/")
+        return SKIPTRACE_REAL_URL if self.skiptrace_api_key else SANDBOX_SKIPTRACE_URL
 
     def cache_path(self) -> Path:
         """Where downloaded artifacts live (SXP_CACHE_DIR, else $SXP_HOME/cache)."""

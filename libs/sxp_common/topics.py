@@ -11,6 +11,7 @@ PROFILES_RAW = "sxp.profiles.raw.v1"
 LEADCARDS_STRUCTURED = "sxp.leadcards.structured.v1"
 LEADCARDS_LABELED = "sxp.leadcards.labeled.v1"
 DEADLETTER = "sxp.deadletter.v1"
+ENRICHMENT_COMMANDS = "sxp.enrichment.commands.v1"
 ENRICHMENT_REQUESTED = "sxp.enrichment.requested.v1"
 ENRICHMENT_COMPLETED = "sxp.enrichment.completed.v1"
 AUDIT = "sxp.audit.v1"
@@ -35,6 +36,7 @@ TOPICS: tuple[TopicSpec, ...] = (
     TopicSpec(LEADCARDS_STRUCTURED),
     TopicSpec(LEADCARDS_LABELED),
     TopicSpec(DEADLETTER),
+    TopicSpec(ENRICHMENT_COMMANDS),
     TopicSpec(ENRICHMENT_REQUESTED),
     TopicSpec(ENRICHMENT_COMPLETED),
     TopicSpec(LEAD_BATCH),

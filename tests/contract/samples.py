@@ -60,4 +60,28 @@ SAMPLES: dict[str, dict[str, Any]] = {
         "outcome": "ok", "reason": None, "provider": None, "cost_usd": None,
         "checksum": "ab" * 32, "details": {"rows": "300"}, "trace_id": None,
     },
+    "sxp.enrichment.commands.v1": {
+        "request_id": "r-1", "labels": ["PARTNER", "AFFILIATE"], "min_confidence": 0.6,
+        "limit": 1000, "budget_usd": 50.0,
+        "requested_by": {"kind": "cli", "name": "ana", "instance": "laptop"}, "requested_at": T0,
+    },
+    "sxp.enrichment.requested.v1": {
+        "batch_id": "b-1", "request_id": "r-1", "created_at": T0, "reserved_usd": 0.45,
+        "providers": ["apollo", "skiptrace"],
+        "items": [{
+            "lead_card_id": CARD_ID, "execution_label": "PARTNER", "routes": ["apollo"],
+            "first_name": "Maria", "last_name": "Lopez", "full_name": "Maria Lopez",
+            "organization_name": "Lopez Realty", "domain": "lopezrealty.com", "city": "Austin",
+            "state": "TX", "country": "US",
+        }],
+    },
+    "sxp.enrichment.completed.v1": {
+        "batch_id": "b-1", "request_id": "r-1", "completed_at": T0, "status": "completed",
+        "reserved_usd": 0.45, "settled_usd": 0.05,
+        "results": [{
+            "lead_card_id": CARD_ID, "status": "ENRICHED", "contact_id": PROFILE_ID,
+            "business_id": None, "matched_provider": "apollo", "providers_tried": ["apollo"],
+            "cost_usd": 0.05,
+        }],
+    },
 }

@@ -101,3 +101,19 @@ def test_bytes_that_are_not_avro_are_refused_with_a_reason() -> None:
     with pytest.raises(avro.UndecodableMessage) as corrupt:
         avro.decode("sxp.profiles.submitted.v1", good[:14])
     assert corrupt.value.reason_code == "corrupt_avro"
+
+
+def test_an_enrichment_batch_over_250_cards_is_refused_by_the_schema_both_ways() -> None:
+    sample = SAMPLES["sxp.enrichment.requested.v1"]
+    too_big = {**sample, "items": sample["items"] * 251}
+    with pytest.raises(ValueError, match="at most 250"):
+        avro.encode("sxp.enrichment.requested.v1", too_big)
+    assert len(avro.decode("sxp.enrichment.requested.v1",
+                           avro.encode("sxp.enrichment.requested.v1", {**sample, "items": sample["items"] * 250}))["items"]) == 250
+    schema = avro.topic_schema("sxp.enrichment.requested.v1")
+    buffer = io.BytesIO()
+    buffer.write(avro.MAGIC + schema.current_fingerprint)
+    schemaless_writer(buffer, schema.current, too_big)
+    with pytest.raises(avro.UndecodableMessage) as refused:
+        avro.decode("sxp.enrichment.requested.v1", buffer.getvalue())
+    assert refused.value.reason_code == "constraint_violation"

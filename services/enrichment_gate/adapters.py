@@ -1,0 +1,94 @@
+"""The gate's database work: candidates, today's spend, and recording a decision atomically."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import asyncpg
+
+from services.enrichment_gate.domain import Candidate, GateDecision, GatePolicy
+
+BUDGET_LOCK = "sxp-enrichment-budget"
+MAX_CANDIDATES = 50_000
+
+_CANDIDATES = """
+SELECT c.lead_card_id::text AS lead_card_id, c.execution_label, c.persona,
+       coalesce(c.execution_label_confidence, 0) AS confidence,
+       p.display_name, p.location, p.external_url
+FROM execution.lead_cards c JOIN social.raw_social_profiles p ON p.profile_id = c.profile_id
+WHERE c.execution_label = ANY($1::text[]) AND c.enrichment_status = 'NONE'
+ORDER BY c.execution_label_confidence DESC NULLS LAST, c.lead_card_id
+LIMIT $2
+"""
+
+_SPENT_TODAY = """
+SELECT coalesce(sum(coalesce(settled_usd, reserved_usd)), 0)::float8
+FROM enrichment.batches WHERE created_at >= date_trunc('day', now())
+"""
+
+
+async def fetch_candidates(conn: asyncpg.Connection, labels: list[str], limit: int | None) -> list[Candidate]:
+    """Lead cards not yet requested with one of the labels, most confident first."""
+    cap = min(limit * 4, MAX_CANDIDATES) if limit else MAX_CANDIDATES
+    rows = await conn.fetch(_CANDIDATES, labels, cap)
+    return [Candidate(**dict(r)) for r in rows]
+
+
+async def spent_today(conn: asyncpg.Connection) -> float:
+    """Reserved-or-settled spend of batches created today (UTC)."""
+    return float(await conn.fetchval(_SPENT_TODAY))
+
+
+async def lock_budget(conn: asyncpg.Connection) -> None:
+    """Serialize budget decisions across gate instances until the transaction ends."""
+    await conn.execute("SELECT pg_advisory_xact_lock(hashtext($1))", BUDGET_LOCK)
+
+
+async def stored_batches(conn: asyncpg.Connection, request_id: str) -> list[dict[str, Any]] | None:
+    """The batches of a request already decided (None when the request is new)."""
+    if not await conn.fetchval("SELECT 1 FROM enrichment.requests WHERE request_id = $1", request_id):
+        return None
+    rows = await conn.fetch(
+        """SELECT batch_id, providers, items, reserved_usd::float8 AS reserved_usd, created_at
+           FROM enrichment.batches WHERE request_id = $1 ORDER BY batch_id""",
+        request_id,
+    )
+    return [dict(r, items=json.loads(r["items"])) for r in rows]
+
+
+async def record_decision(
+    conn: asyncpg.Connection, command: dict[str, Any], decision: GateDecision, policy: GatePolicy
+) -> list[str]:
+    """Insert request, batches and reservations; mark the cards REQUESTED. Returns those ids."""
+    requester = command["requested_by"]
+    await conn.execute(
+        """INSERT INTO enrichment.requests (request_id, labels, min_confidence, requested_limit,
+               budget_usd, requested_by, status, approved_count, refused, reserved_usd)
+           VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)""",
+        decision.request_id, command["labels"], command.get("min_confidence"), command.get("limit"),
+        command.get("budget_usd"), f"{requester['kind']}:{requester['name']}@{requester['instance']}",
+        decision.status, decision.approved_count, json.dumps(decision.refusal_counts()),
+        decision.reserved_usd,
+    )
+    marked: list[str] = []
+    for batch in decision.batches:
+        ids = [item["lead_card_id"] for item in batch.items]
+        await conn.execute(
+            """INSERT INTO enrichment.batches (batch_id, request_id, lead_card_ids, providers, items, reserved_usd)
+               VALUES ($1, $2, $3::uuid[], $4, $5, $6)""",
+            batch.batch_id, decision.request_id, ids, list(policy.providers),
+            json.dumps(list(batch.items)), batch.reserved_usd,
+        )
+        await conn.execute(
+            "INSERT INTO enrichment.ledger (batch_id, kind, amount_usd) VALUES ($1, 'reserve', $2)",
+            batch.batch_id, batch.reserved_usd,
+        )
+        rows = await conn.fetch(
+            """UPDATE execution.lead_cards SET enrichment_status = 'REQUESTED', updated_at = now()
+               WHERE lead_card_id = ANY($1::uuid[]) AND enrichment_status = 'NONE'
+               RETURNING lead_card_id::text""",
+            ids,
+        )
+        marked += [r["lead_card_id"] for r in rows]
+    return marked

@@ -1,0 +1,105 @@
+"""The enrichment gate's policy decisions, as pure functions."""
+
+from __future__ import annotations
+
+import random
+
+import pytest
+
+from services.enrichment_gate.domain import (
+    BUDGET_EXCEEDED, LABEL_NOT_ALLOWED, LOW_CONFIDENCE, NO_ROUTE, Candidate, GatePolicy,
+    PolicyError, load_policy, policy_from_dict,
+)
+from services.enrichment_gate.planning import decide, match_facts, routes_for, split_name
+
+pytestmark = pytest.mark.unit
+ROOMY = GatePolicy(budget_per_request_usd=10_000, budget_per_day_usd=10_000)
+
+
+def card(n: int, label: str = "PARTNER", confidence: float = 0.9, **kw: object) -> Candidate:
+    fields = {"persona": "founder", "display_name": "Maria Lopez", "location": "Austin, TX",
+              "external_url": "https://lopezrealty.com"}
+    fields.update(kw)
+    return Candidate(f"card-{n:05d}", label, confidence, **fields)  # type: ignore[arg-type]
+
+
+def test_disallowed_labels_and_low_confidence_are_refused_with_their_reasons() -> None:
+    decision = decide(ROOMY, {"request_id": "r"}, [card(1, "USER"), card(2, confidence=0.2), card(3)], 0.0)
+    assert decision.refused[LABEL_NOT_ALLOWED] == ["card-00001"]
+    assert decision.refused[LOW_CONFIDENCE] == ["card-00002"]
+    assert [i["lead_card_id"] for b in decision.batches for i in b.items] == ["card-00003"]
+    assert decision.status == "partial"
+
+
+def test_a_request_can_raise_the_minimum_confidence_but_never_lower_it() -> None:
+    cards = [card(1, confidence=0.55), card(2, confidence=0.8)]
+    assert decide(ROOMY, {"request_id": "r", "min_confidence": 0.7}, cards, 0).approved_count == 1
+    assert decide(ROOMY, {"request_id": "r", "min_confidence": 0.1}, [card(3, confidence=0.4)], 0).approved_count == 0
+
+
+def test_one_thousand_approved_cards_make_four_batches_of_at_most_250() -> None:
+    decision = decide(ROOMY, {"request_id": "r"}, [card(n) for n in range(1000)], 0.0)
+    assert [len(b.items) for b in decision.batches] == [250, 250, 250, 250]
+    assert len({b.batch_id for b in decision.batches}) == 4
+    again = decide(ROOMY, {"request_id": "r"}, [card(n) for n in range(1000)], 0.0)
+    assert [b.batch_id for b in again.batches] == [b.batch_id for b in decision.batches]
+
+
+def test_the_budget_is_never_exceeded_whatever_the_request() -> None:
+    rng = random.Random(3)
+    for _ in range(200):
+        policy = GatePolicy(budget_per_request_usd=rng.uniform(0, 40), budget_per_day_usd=rng.uniform(0, 60))
+        spent = rng.uniform(0, 70)
+        request = {"request_id": "r", "budget_usd": rng.choice([None, rng.uniform(0, 30)])}
+        cards = [card(n, confidence=rng.random(), display_name=rng.choice(["Ana Ruiz", "ACME", None]))
+                 for n in range(rng.randint(0, 300))]
+        decision = decide(policy, request, cards, spent)
+        cap = min(policy.budget_per_request_usd, request["budget_usd"] or 1e9, policy.budget_per_day_usd - spent)
+        assert decision.reserved_usd <= max(cap, 0) + 1e-6
+        assert sum(b.reserved_usd for b in decision.batches) == pytest.approx(decision.reserved_usd)
+        assert all(len(b.items) <= 250 for b in decision.batches)
+
+
+def test_a_request_that_would_overspend_is_cut_to_what_fits() -> None:
+    policy = GatePolicy(budget_per_request_usd=1.0, budget_per_day_usd=100)
+    decision = decide(policy, {"request_id": "r"}, [card(n) for n in range(10)], 0.0)
+    per_card = policy.worst_case_usd["apollo"] + policy.worst_case_usd["skiptrace"]
+    assert decision.approved_count == int(1.0 // per_card)
+    assert len(decision.refused[BUDGET_EXCEEDED]) == 10 - decision.approved_count
+
+
+def test_an_exhausted_day_refuses_everything_with_the_reason() -> None:
+    policy = GatePolicy(budget_per_request_usd=50, budget_per_day_usd=20)
+    decision = decide(policy, {"request_id": "r"}, [card(1)], spent_today_usd=20.0)
+    assert decision.status == "refused" and decision.refused[BUDGET_EXCEEDED] == ["card-00001"]
+
+
+def test_skip_trace_is_routed_only_with_a_name_and_a_place() -> None:
+    named_here = match_facts(card(1))
+    assert routes_for(named_here, ("apollo", "skiptrace")) == ("apollo", "skiptrace")
+    nowhere = match_facts(card(2, location=None))
+    assert routes_for(nowhere, ("apollo", "skiptrace")) == ("apollo",)
+    brand = match_facts(card(3, persona="organization", display_name="Glow Labs ✨", location=None))
+    assert brand["organization_name"] == "Glow Labs ✨" and brand["domain"] == "lopezrealty.com"
+    assert routes_for(brand, ("apollo", "skiptrace")) == ("apollo",)
+    unroutable = card(4, display_name="✨✨", location=None, external_url="https://linktr.ee/x")
+    assert decide(ROOMY, {"request_id": "r"}, [unroutable], 0).refused[NO_ROUTE] == ["card-00004"]
+
+
+def test_names_are_split_only_when_they_read_like_a_persons_name() -> None:
+    assert split_name("Maria Lopez") == ("Maria", "Lopez", "Maria Lopez")
+    assert split_name("Chef Maria 🍝") == (None, None, None)
+    assert split_name("thedevguy") == (None, None, None)
+
+
+def test_the_packaged_policy_loads_and_a_broken_one_is_one_clear_error(tmp_path) -> None:
+    policy = load_policy()
+    assert policy.allowed_labels == ("PARTNER", "AFFILIATE")
+    assert policy.worst_case_usd["apollo"] == pytest.approx(9 * policy.usd_per_credit)
+    with pytest.raises(PolicyError, match="max_batch_size"):
+        policy_from_dict({"allowed_labels": [], "min_confidence": 0.5, "providers": [],
+                          "budget_per_request_usd": 1, "budget_per_day_usd": 1, "max_batch_size": 500})
+    bad = tmp_path / "p.json"
+    bad.write_text("{not json")
+    with pytest.raises(PolicyError, match="cannot read"):
+        load_policy(bad)
