@@ -1,0 +1,101 @@
+"""`sxp stack up|down|status`: the local Kafka, PostgreSQL and S3 for development and tests."""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Callable
+from typing import TypeVar
+
+import typer
+from rich.console import Console
+from rich.markup import escape
+from rich.table import Table
+
+from sxp_stack.errors import StackError
+from sxp_stack.manager import StackStatus, stack_down, stack_status, stack_up
+from sxp_stack.paths import redact
+
+stack_app = typer.Typer(
+    name="stack",
+    help="Run the local Kafka, PostgreSQL and S3 object store under $SXP_HOME.",
+    no_args_is_help=True,
+    add_completion=False,
+)
+
+# soft_wrap: an error or progress line stays one line even in a narrow or non-tty terminal.
+console = Console(soft_wrap=True)
+err_console = Console(stderr=True, soft_wrap=True)
+T = TypeVar("T")
+
+
+def _run(action: Callable[[Callable[[str, str], None]], T], title: str) -> T:
+    """Run a manager call under a spinner, echoing one line per progress message."""
+    with console.status(title) as spinner:
+
+        def report(component: str, message: str) -> None:
+            console.print(f"  [cyan]{component:<8}[/] {escape(message)}")
+            spinner.update(f"{title} [dim]({component}: {escape(message)})[/]")
+
+        try:
+            return action(report)
+        except StackError as exc:
+            spinner.stop()
+            err_console.print(f"[red]error:[/] {escape(str(exc))}")
+            raise typer.Exit(1) from None
+        except KeyboardInterrupt:
+            spinner.stop()
+            err_console.print("[red]error:[/] interrupted; run `sxp stack up` again to finish")
+            raise typer.Exit(130) from None
+
+
+def _table(status: StackStatus) -> Table:
+    table = Table(title="local stack")
+    for column in ("component", "state", "address", "pid"):
+        table.add_column(column)
+    colours = {"running": "green", "external": "green", "stopped": "yellow"}
+    for component in status.components:
+        colour = colours.get(component.state, "red")
+        address = redact(component.address)
+        if component.name == "s3":
+            address += f"  bucket {status.bucket}"
+        table.add_row(
+            component.name,
+            f"[{colour}]{component.state}[/]",
+            escape(address),
+            str(component.pid) if component.pid else "-",
+        )
+    return table
+
+
+@stack_app.command("up")
+def up() -> None:
+    """Start Kafka, PostgreSQL and S3 (idempotent), create topics, schema and bucket."""
+    started = time.monotonic()
+    status = _run(lambda report: stack_up(report=report), "starting the local stack")
+    console.print(_table(status))
+    console.print(f"[green]stack up[/] in {time.monotonic() - started:.1f}s")
+
+
+@stack_app.command("down")
+def down() -> None:
+    """Stop the local components; their data stays under $SXP_HOME/data."""
+    status = _run(lambda report: stack_down(report=report), "stopping the local stack")
+    console.print(_table(status))
+
+
+@stack_app.command("status")
+def status(
+    as_json: bool = typer.Option(False, "--json", help="Print one JSON object instead."),
+) -> None:
+    """Show which components run, where, and under which pid."""
+    try:
+        current = stack_status()
+    except StackError as exc:
+        err_console.print(f"[red]error:[/] {escape(str(exc))}")
+        raise typer.Exit(1) from None
+    if as_json:
+        # Plain print: rich would wrap or colour the JSON.
+        print(json.dumps(current.to_json()))
+        return
+    console.print(_table(current))
