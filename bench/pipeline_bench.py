@@ -21,6 +21,8 @@ BENCH_ENV = {
     "SXP_DATABASE_URL": "postgresql://sxp:sxp@127.0.0.1:55434/sxp",
     "SXP_STACK_POSTGRES": "local",
     "SXP_S3_ENDPOINT": "http://127.0.0.1:39500",
+    "SXP_APOLLO_BASE_URL": "http://127.0.0.1:39100",
+    "SXP_SKIPTRACE_BASE_URL": "http://127.0.0.1:39101",
     "SXP_LOG_LEVEL": "WARNING",
 }
 

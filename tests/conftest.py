@@ -22,8 +22,24 @@ TEST_ENV = {
     "SXP_DATABASE_URL": "postgresql://sxp:sxp@127.0.0.1:55433/sxp",
     "SXP_STACK_POSTGRES": "local",
     "SXP_S3_ENDPOINT": "http://127.0.0.1:29500",
+    "SXP_APOLLO_BASE_URL": "http://127.0.0.1:29100",
+    "SXP_SKIPTRACE_BASE_URL": "http://127.0.0.1:29101",
     "SXP_LOG_LEVEL": "INFO",
 }
+# e2e modules share one stack: the one asserting exact table and topic counts goes first.
+E2E_ORDER = ("test_pipeline", "test_audit", "test_enrichment", "test_handoff", "test_tracing")
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Run e2e modules in E2E_ORDER (others after them), keeping test order inside a module."""
+
+    def rank(item: pytest.Item) -> tuple[int, int]:
+        module = item.module.__name__.rsplit(".", 1)[-1] if item.module else ""
+        in_e2e = ".e2e." in (item.module.__name__ if item.module else "")
+        order = E2E_ORDER.index(module) if module in E2E_ORDER else len(E2E_ORDER)
+        return (1 if in_e2e else 0, order if in_e2e else 0)
+
+    items.sort(key=rank)
 
 
 @pytest.fixture(scope="session")

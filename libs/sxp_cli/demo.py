@@ -122,4 +122,31 @@ def run_demo(console: Console, settings: Settings, count: int, seed: int) -> boo
         "seconds, publish to labeled": round(elapsed, 1),
         "profiles per second": round(report.published / elapsed, 1),
     }
-    return summarize(console, numbers)
+    pipeline_ok = summarize(console, numbers)
+    return run_enrichment_step(console, settings) and pipeline_ok
+
+
+def run_enrichment_step(console: Console, settings: Settings) -> bool:
+    """Enrich the policy's allowed labels against the providers, then print what it did."""
+    from services.enrichment_gate.domain import load_policy
+    from sxp_cli.demo_steps import run_enrichment
+
+    policy = load_policy(settings.enrichment_policy)
+    with console.status("enriching approved lead cards"):
+        result = run_enrichment(settings, list(policy.allowed_labels))
+    table = Table("", "value", title=f"Enrichment request {result['request_id']}")
+    for key in ("status", "approved", "batches", "enriched", "failed", "reserved_usd", "settled_usd",
+                "contacts in Tier 2"):
+        value = result[key]
+        table.add_row(key, f"{value:,.2f}" if isinstance(value, float) else f"{value:,}")
+    for reason, count in result["refused"].items():
+        table.add_row(f"refused: {reason}", f"{count:,}")
+    console.print(table)
+    checks = {
+        "spend within the reservation": result["settled_usd"] <= result["reserved_usd"] + 1e-6,
+        "reservation within the request budget": result["reserved_usd"] <= policy.budget_per_request_usd + 1e-6,
+        "every approved card enriched or failed": result["enriched"] + result["failed"] == result["cards"],
+    }
+    for name, ok in checks.items():
+        console.print(f"{'[green]ok[/]' if ok else '[red]FAILED[/]'}  {name}")
+    return all(checks.values())

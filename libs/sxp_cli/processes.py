@@ -18,6 +18,8 @@ SERVICES: dict[str, str] = {
     "card-factory": "services.card_factory",
     "labeler": "services.labeler",
     "audit-projector": "services.audit_projector",
+    "enrichment-gate": "services.enrichment_gate",
+    "adapter": "services.adapter",
 }
 
 

@@ -19,7 +19,13 @@ def render_stats(console: Console, stats: dict[str, Any]) -> None:
     lag = Table("consumer group", "lag", title="Lag")
     for group, value in stats["lag"].items():
         lag.add_row(group, f"{value:,}")
-    console.print(tables, topics, lag)
+    audit = Table("audit event", "count", title="Audit")
+    for name, count in stats.get("audit_events", {}).items():
+        audit.add_row(name, f"{count:,}")
+    spend = Table("provider", "spend (USD)", title="Enrichment spend")
+    for name, usd in stats.get("spend_by_provider", {}).items():
+        spend.add_row(name, f"{usd:,.2f}")
+    console.print(tables, topics, lag, audit, spend)
     console.print(
         f"label coverage (persona and tribe): [bold]{stats['coverage']:.1%}[/]   "
         f"enrichment spend: [bold]${stats['spend_usd']:,.2f}[/]"

@@ -20,9 +20,15 @@ TABLES = (
     "execution.lead_cards",
     "contact.contacts",
     "contact.businesses",
+    "contact.provider_responses",
+    "enrichment.requests",
+    "enrichment.batches",
     "audit.audit_log",
 )
-CONSUMER_GROUPS = ("sxp-ingest", "sxp-card-factory", "sxp-labeler", "sxp-audit-projector")
+CONSUMER_GROUPS = (
+    "sxp-ingest", "sxp-card-factory", "sxp-labeler", "sxp-audit-projector", "sxp-enrichment-gate",
+    "sxp-adapter",
+)
 
 
 async def table_stats(conn: asyncpg.Connection) -> dict[str, Any]:
@@ -52,12 +58,41 @@ async def table_stats(conn: asyncpg.Connection) -> dict[str, Any]:
            FROM ops.ingest_job_counts"""
     )
     coverage = row["covered"] / row["cards"] if row["cards"] else 0.0
+    spend = await conn.fetchrow(
+        """SELECT coalesce(sum(settled_usd), 0)::float8 AS settled,
+                  coalesce(sum(reserved_usd) FILTER (WHERE settled_at IS NULL), 0)::float8 AS reserved
+           FROM enrichment.batches"""
+    )
+    by_provider = {
+        r["provider"]: r["usd"]
+        for r in await conn.fetch(
+            """SELECT provider, sum(amount_usd)::float8 AS usd FROM enrichment.ledger
+               WHERE kind = 'settle' GROUP BY provider ORDER BY provider"""
+        )
+    }
+    audit_events = {
+        r["event_type"]: r["n"]
+        for r in await conn.fetch(
+            "SELECT event_type, count(*) AS n FROM audit.audit_log GROUP BY event_type ORDER BY event_type"
+        )
+    }
+    enrichment = {
+        r["enrichment_status"]: r["n"]
+        for r in await conn.fetch(
+            "SELECT enrichment_status, count(*) AS n FROM execution.lead_cards GROUP BY 1 ORDER BY 1"
+        )
+    }
     return {
         "tables": tables,
         "coverage": round(coverage, 4),
         "labeled": row["labeled"],
         "readiness": readiness,
         "ingest": dict(ingest),
+        "spend_usd": round(spend["settled"], 4),
+        "reserved_usd": round(spend["reserved"], 4),
+        "spend_by_provider": by_provider,
+        "audit_events": audit_events,
+        "enrichment": enrichment,
     }
 
 
@@ -94,6 +129,8 @@ _GROUP_TOPIC = {
     "sxp-card-factory": "sxp.profiles.raw.v1",
     "sxp-labeler": "sxp.leadcards.structured.v1",
     "sxp-audit-projector": "sxp.audit.v1",
+    "sxp-enrichment-gate": "sxp.enrichment.commands.v1",
+    "sxp-adapter": "sxp.enrichment.requested.v1",
 }
 
 
@@ -118,7 +155,11 @@ async def collect_stats(settings: Settings) -> dict[str, Any]:
         "topics": kafka["topics"],
         "lag": kafka["lag"],
         "coverage": db["coverage"],
-        "spend_usd": 0.0,
+        "spend_usd": db["spend_usd"],
+        "reserved_usd": db["reserved_usd"],
+        "spend_by_provider": db["spend_by_provider"],
+        "audit_events": db["audit_events"],
+        "enrichment": db["enrichment"],
         "readiness": db["readiness"],
         "ingest": db["ingest"],
     }

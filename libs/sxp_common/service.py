@@ -10,7 +10,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import AsyncIterator, Awaitable, Callable
-from contextlib import asynccontextmanager
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -42,6 +42,8 @@ class ServiceContext:
     logger: logging.Logger
     counters: Counters = field(default_factory=Counters)
     pool: asyncpg.Pool | None = None
+    # Service-specific resources opened in lifespan (e.g. the adapter's HTTP clients).
+    extras: dict[str, Any] = field(default_factory=dict)
 
     def db(self) -> asyncpg.Pool:
         """The service role's pool (opened in lifespan)."""
@@ -90,27 +92,33 @@ async def process_isolating_poison(
 
 def build_service(
     name: str,
-    topic: str,
+    topic: str | tuple[str, ...],
     handler: BatchHandler,
     settings: Settings | None = None,
     db_role: str | None = None,
+    resources: Callable[[ServiceContext], AbstractAsyncContextManager[None]] | None = None,
 ) -> tuple[FastStream, ServiceContext]:
-    """A FastStream app consuming `topic` in batches as group `sxp-<name>`."""
+    """A FastStream app consuming `topic` (or several) in batches as group `sxp-<name>`."""
+    topics = (topic,) if isinstance(topic, str) else topic
     settings = settings or get_settings()
     broker = make_broker(settings, name)
     logger = configure_logging(name, settings.log_level)
     ctx = ServiceContext(name, f"sxp-{name.replace('_', '-')}", settings, broker, logger)
 
-    @broker.subscriber(topic, **batch_subscriber_options(settings, ctx.group))
+    @broker.subscriber(*topics, **batch_subscriber_options(settings, ctx.group))
     async def on_batch(body: Any, message: Any = Context("message")) -> None:
         await process_isolating_poison(ctx, handler, inbound_records(message.raw_message))
 
     @asynccontextmanager
     async def lifespan() -> AsyncIterator[None]:
         ctx.pool = await create_service_pool(settings, db_role or name)
-        logger.info("started", extra={"topic": topic, "group": ctx.group})
+        logger.info("started", extra={"topics": list(topics), "group": ctx.group})
         try:
-            yield
+            if resources is None:
+                yield
+            else:
+                async with resources(ctx):
+                    yield
         finally:
             await ctx.pool.close()
             logger.info("stopped", extra={"counters": ctx.counters.snapshot()})

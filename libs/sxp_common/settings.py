@@ -56,11 +56,23 @@ class Settings(BaseSettings):
     apollo_base_url: str | None = None
     skiptrace_base_url: str | None = None
     instance_id: str = Field(default_factory=lambda: f"{os.uname().nodename}-{os.getpid()}")
+    # The sandbox providers the local stack starts (no effect on real providers).
+    sandbox_latency_ms: int = 5
+    sandbox_error_rate: float = 0.0
+    sandbox_burst_429: int = 0
     # A policy file for the enrichment gate; unset uses the packaged default.
     enrichment_policy: Path | None = None
     log_level: str = "INFO"
     consumer_max_records: int = 500
     consumer_batch_timeout_ms: int = 100
+    # Handoff (Lead Card Batch v1): the exporter service's transport (file, api or queue),
+    # the API receiver and its HMAC secret (local default), a local folder for the file
+    # transport instead of the bucket, and the most cards per batch (the contract allows 1000).
+    export_transport: str = "queue"
+    export_api_url: str = "http://127.0.0.1:19102/v1/lead-batches"
+    export_hmac_secret: str = "sxp-local-hmac"
+    export_dir: Path | None = None
+    export_batch_size: int = Field(default=500, ge=1, le=1000)
 
     def database_url_explicit(self) -> bool:
         """True when the Postgres server is the user's, so the stack must not start its own."""

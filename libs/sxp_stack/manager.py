@@ -12,6 +12,7 @@ from sxp_stack.component import Component, ComponentStatus, Reporter, quiet
 from sxp_stack.errors import StackError
 from sxp_stack.kafka import KafkaComponent
 from sxp_stack.objectstore import ObjectStoreComponent
+from sxp_stack.sandbox import SandboxComponent
 from sxp_stack.paths import StackPaths, redact
 from sxp_stack.postgres import PostgresComponent
 
@@ -51,6 +52,10 @@ class StackStatus:
                 "secret_key": self.secret_key,
                 "running": self.s3.running,
             },
+            "sandbox": {
+                c.name.removeprefix("sandbox-"): {"endpoint": c.address, "running": c.running}
+                for c in self.components if c.name.startswith("sandbox-")
+            },
         }
 
     def __str__(self) -> str:
@@ -67,6 +72,8 @@ def _components(settings: Settings, paths: StackPaths, report: Reporter) -> list
         KafkaComponent(settings, paths, report),
         ObjectStoreComponent(settings, paths, report),
         PostgresComponent(settings, paths, report),
+        SandboxComponent("apollo", settings, paths, report),
+        SandboxComponent("skiptrace", settings, paths, report),
     ]
 
 

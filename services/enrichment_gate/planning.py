@@ -8,6 +8,8 @@ from collections.abc import Sequence
 from typing import Any
 from urllib.parse import urlsplit
 
+from services.adapter.providers.models import PersonQuery
+from services.adapter.providers.waterfall import routable_by_name
 from services.enrichment_gate.domain import (
     BATCH_NAMESPACE, BUDGET_EXCEEDED, LABEL_NOT_ALLOWED, LOW_CONFIDENCE, NO_ROUTE, Candidate,
     GateDecision, GatePolicy, PlannedBatch,
@@ -70,13 +72,10 @@ def match_facts(candidate: Candidate) -> dict[str, Any]:
 
 
 def routes_for(facts: dict[str, Any], providers: Sequence[str]) -> tuple[str, ...]:
-    """Providers a card may go to: Apollo needs a name or a domain; skip trace a name and a place."""
-    has_name = bool(facts["full_name"])
-    routable = {
-        "apollo": has_name or bool(facts["domain"]),
-        "skiptrace": has_name and bool(facts["city"] or facts["state"]),
-    }
-    return tuple(p for p in providers if routable.get(p, False))
+    """Providers a card may go to, by each provider's own documented matching needs
+    (Apollo: a name with a company or domain; skip trace: a name and a US place)."""
+    query = PersonQuery(lead_card_id="routing", **facts)
+    return tuple(p for p in providers if routable_by_name(p, query))
 
 
 def decide(

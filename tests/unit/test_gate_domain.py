@@ -74,14 +74,18 @@ def test_an_exhausted_day_refuses_everything_with_the_reason() -> None:
     assert decision.status == "refused" and decision.refused[BUDGET_EXCEEDED] == ["card-00001"]
 
 
-def test_skip_trace_is_routed_only_with_a_name_and_a_place() -> None:
+def test_each_provider_gets_only_the_cards_it_can_match() -> None:
     named_here = match_facts(card(1))
     assert routes_for(named_here, ("apollo", "skiptrace")) == ("apollo", "skiptrace")
     nowhere = match_facts(card(2, location=None))
     assert routes_for(nowhere, ("apollo", "skiptrace")) == ("apollo",)
+    no_company = match_facts(card(5, external_url="https://linktr.ee/maria"))
+    assert routes_for(no_company, ("apollo", "skiptrace")) == ("skiptrace",)
+    abroad = match_facts(card(6, location="Lisbon, Portugal", external_url=None))
+    assert routes_for(abroad, ("apollo", "skiptrace")) == ()
     brand = match_facts(card(3, persona="organization", display_name="Glow Labs ✨", location=None))
     assert brand["organization_name"] == "Glow Labs ✨" and brand["domain"] == "lopezrealty.com"
-    assert routes_for(brand, ("apollo", "skiptrace")) == ("apollo",)
+    assert routes_for(brand, ("apollo", "skiptrace")) == ()  # Apollo matches people, not brands
     unroutable = card(4, display_name="✨✨", location=None, external_url="https://linktr.ee/x")
     assert decide(ROOMY, {"request_id": "r"}, [unroutable], 0).refused[NO_ROUTE] == ["card-00004"]
 
@@ -95,7 +99,11 @@ def test_names_are_split_only_when_they_read_like_a_persons_name() -> None:
 def test_the_packaged_policy_loads_and_a_broken_one_is_one_clear_error(tmp_path) -> None:
     policy = load_policy()
     assert policy.allowed_labels == ("PARTNER", "AFFILIATE")
-    assert policy.worst_case_usd["apollo"] == pytest.approx(9 * policy.usd_per_credit)
+    assert policy.worst_case_usd["apollo"] == pytest.approx(1 * policy.usd_per_credit)
+    revealing = policy_from_dict({"allowed_labels": ["PARTNER"], "min_confidence": 0.5, "providers": ["apollo"],
+                                  "apollo": {"usd_per_credit": 0.03, "reveal_phone_number": True},
+                                  "budget_per_request_usd": 1, "budget_per_day_usd": 1})
+    assert revealing.worst_case_usd["apollo"] == pytest.approx(9 * 0.03)
     with pytest.raises(PolicyError, match="max_batch_size"):
         policy_from_dict({"allowed_labels": [], "min_confidence": 0.5, "providers": [],
                           "budget_per_request_usd": 1, "budget_per_day_usd": 1, "max_batch_size": 500})

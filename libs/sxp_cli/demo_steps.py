@@ -1,0 +1,65 @@
+"""The enrichment and handoff steps of `sxp demo`, each returning numbers for the summary."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import time
+from typing import Any
+
+import asyncpg
+
+from sxp_cli.enrich_cmd import build_command, send_and_wait
+from sxp_common.db import asyncpg_dsn
+from sxp_common.settings import Settings
+
+SETTLE_DEADLINE_S = 300.0
+
+
+async def _open_batches(settings: Settings, request_id: str) -> int:
+    conn = await asyncpg.connect(asyncpg_dsn(settings.database_url))
+    try:
+        return await conn.fetchval(
+            "SELECT count(*) FROM enrichment.batches WHERE request_id = $1 AND status = 'requested'", request_id)
+    finally:
+        await conn.close()
+
+
+async def enrichment_numbers(settings: Settings, request_id: str) -> dict[str, Any]:
+    """What one request did: batches, cards enriched or failed, spend against its reservation."""
+    conn = await asyncpg.connect(asyncpg_dsn(settings.database_url))
+    try:
+        row = await conn.fetchrow(
+            """SELECT count(*) AS batches,
+                      coalesce(sum(cardinality(lead_card_ids)), 0) AS cards,
+                      coalesce(sum(reserved_usd), 0)::float8 AS reserved,
+                      coalesce(sum(settled_usd), 0)::float8 AS settled
+               FROM enrichment.batches WHERE request_id = $1""", request_id)
+        statuses = await conn.fetch(
+            """SELECT c.enrichment_status AS status, count(*) AS n
+               FROM execution.lead_cards c JOIN enrichment.batches b ON c.lead_card_id = ANY(b.lead_card_ids)
+               WHERE b.request_id = $1 GROUP BY 1""", request_id)
+        tier2 = await conn.fetchval("SELECT count(*) FROM contact.contacts")
+    finally:
+        await conn.close()
+    by_status = {r["status"]: r["n"] for r in statuses}
+    return {"batches": row["batches"], "cards": row["cards"], "reserved_usd": row["reserved"],
+            "settled_usd": row["settled"], "enriched": by_status.get("ENRICHED", 0),
+            "failed": by_status.get("FAILED", 0), "contacts in Tier 2": tier2}
+
+
+def run_enrichment(settings: Settings, labels: list[str]) -> dict[str, Any]:
+    """Ask the gate for the labels, wait until every approved batch has settled."""
+    command = build_command(labels, None, None, None)
+    answer = asyncio.run(send_and_wait(settings, command, 60.0))
+    if answer is None:
+        raise RuntimeError("the enrichment gate did not answer in 60s; see the service logs")
+    deadline = time.monotonic() + SETTLE_DEADLINE_S
+    while asyncio.run(_open_batches(settings, command["request_id"])):
+        if time.monotonic() > deadline:
+            raise RuntimeError(f"enrichment batches did not settle in {SETTLE_DEADLINE_S:.0f}s")
+        time.sleep(0.5)
+    numbers = asyncio.run(enrichment_numbers(settings, command["request_id"]))
+    refused = json.loads(answer["refused"]) if isinstance(answer["refused"], str) else answer["refused"]
+    return {"request_id": command["request_id"], "status": answer["status"],
+            "approved": answer["approved_count"], "refused": refused, **numbers}

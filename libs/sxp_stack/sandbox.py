@@ -1,0 +1,98 @@
+"""The sandbox providers: local HTTP servers that speak Apollo's and the skip-trace API.
+
+Started only for a provider whose endpoint is the local sandbox (no API key and no
+explicit base URL on another host); with a real key the adapter talks to the real API
+and nothing is started here.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from urllib.parse import urlsplit
+
+from sxp_common.settings import Settings
+from sxp_stack.component import ComponentStatus, Reporter
+from sxp_stack.errors import StackError
+from sxp_stack.paths import StackPaths, deploy_dir
+from sxp_stack.process import (
+    check_ports_free, live_pid, port_open, spawn_detached, terminate, wait_until,
+)
+
+START_TIMEOUT_S = 20.0
+LOOPBACK = ("127.0.0.1", "localhost")
+
+
+class SandboxComponent:
+    """One sandbox provider server (apollo or skiptrace)."""
+
+    def __init__(self, kind: str, settings: Settings, paths: StackPaths, report: Reporter) -> None:
+        self.kind = kind
+        self.name = f"sandbox-{kind}"
+        self.endpoint = settings.apollo_endpoint() if kind == "apollo" else settings.skiptrace_endpoint()
+        parts = urlsplit(self.endpoint)
+        self.host, self.port = parts.hostname or "", parts.port or 80
+        self.enabled = self.host in LOOPBACK
+        self.setting = "SXP_APOLLO_BASE_URL" if kind == "apollo" else "SXP_SKIPTRACE_BASE_URL"
+        self.options = [
+            "--latency-ms", str(settings.sandbox_latency_ms),
+            "--error-rate", str(settings.sandbox_error_rate),
+            "--burst-429", str(settings.sandbox_burst_429),
+        ]
+        self.paths, self.report = paths, report
+        self.pid_file = paths.run / f"{self.name}.pid"
+        self.log_file = paths.logs / f"{self.name}.log"
+        self._stopping: int | None = None
+
+    def _pid(self) -> int | None:
+        return live_pid(self.pid_file, f"--port={self.port}")
+
+    def status(self) -> ComponentStatus:
+        """Running when our server lives and its port answers; 'external' for a real provider."""
+        if not self.enabled:
+            return ComponentStatus(self.name, True, self.endpoint, None, "external")
+        pid = self._pid()
+        return ComponentStatus(self.name, pid is not None and port_open(self.host, self.port), self.endpoint, pid)
+
+    def starting(self) -> bool:
+        """Our server lives but does not listen yet."""
+        return self.enabled and self._pid() is not None and not port_open(self.host, self.port)
+
+    def check_ports(self) -> None:
+        """The sandbox port must be free (only when we would start it)."""
+        if self.enabled and self._pid() is None:
+            check_ports_free(self.host, (self.port,), self.setting)
+
+    def prepare(self) -> None:
+        """Nothing to prepare: the server keeps no state."""
+
+    def launch(self) -> None:
+        """Start `python -m services.sandbox KIND --port=N` detached."""
+        if not self.enabled or self._pid() is not None:
+            return
+        argv = [sys.executable, "-m", "services.sandbox", self.kind, "--host", self.host,
+                f"--port={self.port}", *self.options]
+        pid = spawn_detached(argv, self.log_file, _project_root())
+        self.pid_file.write_text(str(pid))
+
+    def wait_ready(self) -> None:
+        """Wait until the port answers."""
+        if self.enabled and not wait_until(lambda: port_open(self.host, self.port), START_TIMEOUT_S):
+            raise StackError(f"{self.name} did not start on port {self.port}; see {self.log_file}")
+
+    def provision(self) -> None:
+        """Nothing to provision."""
+
+    def request_stop(self) -> None:
+        """Remember our pid so wait_stopped can end it."""
+        self._stopping = self._pid() if self.enabled else None
+
+    def wait_stopped(self) -> None:
+        """SIGTERM, then SIGKILL after a short deadline."""
+        if self._stopping is not None:
+            terminate(self._stopping, 10.0)
+        self.pid_file.unlink(missing_ok=True)
+
+
+def _project_root() -> Path:
+    return deploy_dir().parents[1]

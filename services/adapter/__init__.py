@@ -1,0 +1,1 @@
+"""The enrichment adapter: calls the providers the gate approved and settles their cost."""
