@@ -21,6 +21,13 @@ APOLLO_REAL_URL = "https://api.apollo.io"
 SKIPTRACE_REAL_URL = "https://api.batchdata.com"
 
 
+def is_loopback(url: str) -> bool:
+    """True for an http(s) URL on this machine: a sandbox, never a real provider."""
+    from urllib.parse import urlsplit
+
+    return (urlsplit(url).hostname or "") in ("127.0.0.1", "localhost", "::1")
+
+
 def _default_home() -> Path:
     """The project's state folder: `.sxp/` beside pyproject.toml, else ~/.sxp."""
     here = Path(__file__).resolve()

@@ -43,6 +43,12 @@ def republish(settings: Any, messages: list[Outgoing]) -> None:
     asyncio.run(run())
 
 
+def adapter_lag(settings: Any) -> int:
+    from sxp_cli.stats import kafka_stats
+
+    return asyncio.run(kafka_stats(settings.kafka_bootstrap))["lag"]["sxp-adapter"]
+
+
 def ledger_state(settings: Any) -> tuple[int, int, int]:
     return (scalar(settings, "SELECT count(*) FROM enrichment.ledger"),
             scalar(settings, "SELECT count(*) FROM enrichment.batches"),
@@ -94,8 +100,9 @@ def test_enrichment_creates_tier2_only_for_allowed_labels_within_budget(labeled_
         WHERE c.execution_label <> ALL($1::text[]) OR c.enrichment_status <> 'ENRICHED'""",
         list(policy.allowed_labels))
     assert wrong_tier == 0
-    assert scalar(labeled_cards, "SELECT count(*) FROM contact.contacts") == result["enriched"] or result["enriched"] > 0
-    labeled_cards.__dict__.setdefault("_request", result)
+    enriched_with_contact = scalar(labeled_cards, """SELECT count(*) FROM execution.lead_cards
+                                                     WHERE enrichment_status = 'ENRICHED' AND contact_id IS NOT NULL""")
+    assert enriched_with_contact == result["enriched"]
 
 
 def test_every_enriched_card_has_requested_started_and_completed_audit_events(labeled_cards) -> None:
@@ -122,9 +129,9 @@ def test_a_redelivered_command_or_batch_charges_nothing_twice(labeled_cards) -> 
     republish(labeled_cards, [outgoing(ENRICHMENT_COMMANDS, marker["request_id"], marker)])
     poll(lambda: scalar(labeled_cards, "SELECT count(*) FROM enrichment.requests WHERE request_id = $1", marker["request_id"]),
          lambda n: n == 1, timeout_s=60)
-    poll(lambda: 0, lambda _: True, timeout_s=0)
-    import time
-    time.sleep(3)  # the adapter is idle-polling; give a redelivered batch time to (not) spend
+    # The marker command went through the gate after the redelivered ones; the adapter's
+    # group is drained when its lag is zero, so any double spend would be visible now.
+    poll(lambda: adapter_lag(labeled_cards), lambda n: n == 0, timeout_s=60)
     assert ledger_state(labeled_cards) == before
 
 
@@ -134,5 +141,7 @@ def test_no_contact_value_from_the_providers_appears_in_any_service_log(labeled_
     assert secrets, "enrichment produced no contact values to look for"
     logs = Path(labeled_cards.home / "logs")
     text = "\n".join(p.read_text(errors="replace") for p in logs.glob("*.log"))
-    leaked = [s for s in secrets if s in text or re.sub(r"\D", "", s) in re.sub(r"\D", "", text) and len(re.sub(r"\D", "", s)) >= 10 and False]
-    assert [s for s in secrets if s in text] == [] and leaked == []
+    digits_only = {re.sub(r"\D", "", s) for s in secrets if "@" not in s}
+    assert [s for s in secrets if s in text] == []
+    phone_like = {re.sub(r"\D", "", m) for m in re.findall(r"\+?\d[\d\s().-]{5,}\d", text)}
+    assert [d for d in digits_only if len(d) >= 7 and any(d in p for p in phone_like)] == []

@@ -28,7 +28,7 @@ from services.adapter.providers.models import (
 )
 from sxp_common.masking import fingerprint, mask_email, mask_phone
 from sxp_common.retry import CircuitBreaker, RetryPolicy
-from sxp_common.settings import SANDBOX_APOLLO_URL, Settings
+from sxp_common.settings import Settings, is_loopback
 
 log = logging.getLogger("sxp.adapter.providers")
 
@@ -191,7 +191,7 @@ class ApolloClient:
         """A client for the configured endpoint; the local sandbox gets the sandbox key."""
         base_url = settings.apollo_endpoint()
         api_key = settings.apollo_api_key
-        if not api_key and base_url == SANDBOX_APOLLO_URL:
+        if not api_key and is_loopback(base_url):
             from services.sandbox.server import SANDBOX_API_KEY
             api_key = SANDBOX_API_KEY
         return cls(http, base_url, api_key, usd_per_credit, **kwargs)  # type: ignore[arg-type]

@@ -29,7 +29,7 @@ from services.adapter.providers.models import (
 )
 from sxp_common.masking import fingerprint, mask_email, mask_phone
 from sxp_common.retry import CircuitBreaker, RetryPolicy
-from sxp_common.settings import SANDBOX_SKIPTRACE_URL, Settings
+from sxp_common.settings import Settings, is_loopback
 
 log = logging.getLogger("sxp.adapter.providers")
 
@@ -180,7 +180,7 @@ class SkipTraceClient:
         """A client for the configured endpoint; the local sandbox gets the sandbox key."""
         base_url = settings.skiptrace_endpoint()
         api_key = settings.skiptrace_api_key
-        if not api_key and base_url == SANDBOX_SKIPTRACE_URL:
+        if not api_key and is_loopback(base_url):
             from services.sandbox.server import SANDBOX_API_KEY
             api_key = SANDBOX_API_KEY
         return cls(http, base_url, api_key, usd_per_match, **kwargs)  # type: ignore[arg-type]

@@ -1,0 +1,187 @@
+"""Pure labeling domain: taxonomy v1 labels for one structured lead card.
+
+label_card() matches the card against the packaged rule tables (services/labeler/rules/),
+scores persona, tribe and industry (see engine.py and README.md), then applies the policy
+tables: interests-only fallback persona, persona -> default tribe, persona/tribe -> default
+industry, persona -> execution label with a fixed precedence. A label that is not decided
+is None; a decided label carries a confidence in [0, 1] and its evidence.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from services.card_factory.domain import audience_pool
+from services.labeler.engine import (
+    MIN_SCORE,
+    Scored,
+    boost,
+    card_signals,
+    confidence,
+    decide,
+    match_card,
+    score,
+)
+from services.labeler.rulebook import DIMENSIONS, RuleBook, rulebook
+
+TAXONOMY_VERSION = "v1"
+
+ALL_PERSONAS: tuple[str, ...] = (
+    "founder", "executive", "creator", "marketer", "sales", "developer", "designer",
+    "investor", "consultant", "agency", "small_business_owner", "real_estate_agent", "coach",
+    "healthcare_professional", "educator", "student", "journalist", "researcher", "artist",
+    "athlete", "public_official", "organization", "hobbyist",
+)
+ALL_TRIBES: tuple[str, ...] = (
+    "creator_economy", "startups_tech", "ai_data", "web3_crypto", "marketing_growth",
+    "ecommerce_dtc", "real_estate", "finance_investing", "fitness_wellness", "beauty_fashion",
+    "food_hospitality", "travel_outdoors", "gaming_esports", "music_entertainment",
+    "arts_design", "education_learning", "health_medicine", "parenting_family", "sports",
+    "news_media", "politics_civic", "faith_community", "sustainability_climate",
+    "local_business", "books_publishing", "home_garden", "pets_animals", "automotive",
+)
+ALL_INDUSTRIES: tuple[str, ...] = (
+    "technology", "media_entertainment", "marketing_advertising", "retail_ecommerce",
+    "real_estate", "finance", "health_wellness", "education", "hospitality_food",
+    "professional_services", "government_nonprofit", "manufacturing_trades",
+    "sports_fitness", "arts_culture",
+)
+EXECUTION_LABELS: tuple[str, ...] = ("USER", "PARTNER", "AFFILIATE", "FEEDBACK")
+
+READY = "LABELED"
+NOT_READY = "STRUCTURED"
+MAX_EVIDENCE = 6
+INTERESTS_ONLY_FACTOR = 0.6
+DEFAULT_FACTOR = 0.7
+CREATOR_FOLLOWERS = 10_000
+_ORG_LIKE = frozenset({"organization", "small_business_owner", "agency"})
+
+
+@dataclass(frozen=True, slots=True)
+class LabelDecision:
+    """One decided label: its id, a confidence in [0, 1] and the evidence behind it."""
+
+    id: str
+    confidence: float
+    evidence: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class CardLabels:
+    """All taxonomy v1 labels of one card, plus its audience pool and readiness."""
+
+    persona: LabelDecision | None
+    tribe: LabelDecision | None
+    industry: LabelDecision | None
+    execution_label: LabelDecision | None
+    audience_pool: str
+    readiness: str
+
+
+def _decision(scored: Mapping[str, Scored]) -> LabelDecision | None:
+    decided = decide(scored)
+    if decided is None:
+        return None
+    top, conf = decided
+    return LabelDecision(top.label, conf, top.evidence[:MAX_EVIDENCE])
+
+
+def _undecisive(scored: Mapping[str, Scored]) -> bool:
+    return all(s.score < MIN_SCORE for s in scored.values())
+
+
+def _interests_only(persona_scores: Mapping[str, Scored], tribe: LabelDecision | None,
+                    followers: int) -> LabelDecision | None:
+    """An individual described only by interests: hobbyist, or creator with a large audience."""
+    if tribe is None or not _undecisive(persona_scores) or _ORG_LIKE & persona_scores.keys():
+        return None
+    conf = round(INTERESTS_ONLY_FACTOR * tribe.confidence, 4)
+    if followers >= CREATOR_FOLLOWERS:
+        evidence = ("signal:interests_only", "signal:followers_10k") + tribe.evidence[:3]
+        return LabelDecision("creator", conf, evidence)
+    return LabelDecision("hobbyist", conf, ("signal:interests_only",) + tribe.evidence[:3])
+
+
+def _default_tribe(book: RuleBook, tribe_scores: Mapping[str, Scored],
+                   persona: LabelDecision | None) -> LabelDecision | None:
+    if persona is None or not _undecisive(tribe_scores):
+        return None
+    policy = book.personas.get(persona.id)
+    if policy is None or policy.default_tribe is None:
+        return None
+    evidence = (f"persona:{persona.id}",) + persona.evidence[:3]
+    return LabelDecision(policy.default_tribe, round(DEFAULT_FACTOR * persona.confidence, 4),
+                         evidence)
+
+
+def _industry(book: RuleBook, industry_scores: Mapping[str, Scored],
+              persona: LabelDecision | None, tribe: LabelDecision | None) -> LabelDecision | None:
+    explicit = _decision(industry_scores)
+    if explicit is not None or persona is None:
+        return explicit
+    policy = book.personas.get(persona.id)
+    if policy is not None and policy.default_industry is not None:
+        return LabelDecision(policy.default_industry,
+                             round(DEFAULT_FACTOR * persona.confidence, 4),
+                             (f"persona:{persona.id}",))
+    if tribe is None or policy is None or not policy.industry_from_tribe:
+        return None
+    sector = book.tribe_industry.get(tribe.id)
+    if sector is None:
+        return None
+    conf = round(DEFAULT_FACTOR * tribe.confidence, 4)
+    return LabelDecision(sector, conf, (f"tribe:{tribe.id}",))
+
+
+def _execution(book: RuleBook, persona: LabelDecision | None,
+               persona_scores: Mapping[str, Scored]) -> LabelDecision | None:
+    """Execution label of the decided persona, or of a co-decisive persona that precedes it."""
+    if persona is None:
+        return None
+    fitting = [(persona.id, persona.confidence, persona.evidence, math.inf)]
+    for scored in persona_scores.values():
+        if scored.label != persona.id and scored.score >= MIN_SCORE:
+            fitting.append((scored.label, confidence(scored.score, 0.0), scored.evidence,
+                            scored.score))
+
+    def rank(item: tuple[str, float, tuple[str, ...], float]) -> tuple[int, float, str]:
+        """Precedence of the persona's execution label, then score, then persona id."""
+        label = book.personas[item[0]].execution_label
+        return book.precedence[label], -item[3], item[0]
+
+    chosen, conf, evidence, _ = min(fitting, key=rank)
+    label = book.personas[chosen].execution_label
+    return LabelDecision(label, conf, ((f"persona:{chosen}",) + evidence)[:MAX_EVIDENCE])
+
+
+def _followers(card: Mapping[str, Any]) -> int:
+    value = card.get("followers")
+    return value if isinstance(value, int) and not isinstance(value, bool) else 0
+
+
+def label_card(card: Mapping[str, Any]) -> CardLabels:
+    """Persona, tribe, industry and execution label of one structured card (None = undecided)."""
+    book = rulebook()
+    hits = match_card(book, card)
+    signals = card_signals(card)
+    scores = {d: boost(book, score(hits, d), d, signals) for d in DIMENSIONS}
+    tribe = _decision(scores["tribe"])
+    persona = _decision(scores["persona"]) or _interests_only(
+        scores["persona"], tribe, _followers(card))
+    tribe = tribe or _default_tribe(book, scores["tribe"], persona)
+    industry = _industry(book, scores["industry"], persona, tribe)
+    execution = _execution(book, persona, scores["persona"])
+    followers = card.get("followers")
+    pool = audience_pool(str(card.get("platform") or "unknown"), tribe.id if tribe else None,
+                         followers if isinstance(followers, int) else None)
+    return CardLabels(
+        persona=persona,
+        tribe=tribe,
+        industry=industry,
+        execution_label=execution,
+        audience_pool=pool,
+        readiness=READY if persona and tribe else NOT_READY,
+    )
