@@ -15,15 +15,18 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
+# SXP_TEST_SLOT=N runs a second test stack beside the first (ports +N*200, its own home).
+SLOT = int(os.environ.get("SXP_TEST_SLOT", "0"))
+OFFSET = SLOT * 200
 TEST_ENV = {
-    "SXP_HOME": str(ROOT / ".sxp" / "test"),
+    "SXP_HOME": str(ROOT / ".sxp" / (f"test{SLOT}" if SLOT else "test")),
     "SXP_CACHE_DIR": str(ROOT / ".sxp" / "cache"),
-    "SXP_KAFKA_BOOTSTRAP": "127.0.0.1:29092",
-    "SXP_DATABASE_URL": "postgresql://sxp:sxp@127.0.0.1:55433/sxp",
+    "SXP_KAFKA_BOOTSTRAP": f"127.0.0.1:{29092 + OFFSET}",
+    "SXP_DATABASE_URL": f"postgresql://sxp:sxp@127.0.0.1:{55433 + OFFSET}/sxp",
     "SXP_STACK_POSTGRES": "local",
-    "SXP_S3_ENDPOINT": "http://127.0.0.1:29500",
-    "SXP_APOLLO_BASE_URL": "http://127.0.0.1:29100",
-    "SXP_SKIPTRACE_BASE_URL": "http://127.0.0.1:29101",
+    "SXP_S3_ENDPOINT": f"http://127.0.0.1:{29500 + OFFSET}",
+    "SXP_APOLLO_BASE_URL": f"http://127.0.0.1:{29100 + OFFSET}",
+    "SXP_SKIPTRACE_BASE_URL": f"http://127.0.0.1:{29101 + OFFSET}",
     "SXP_LOG_LEVEL": "INFO",
 }
 # e2e modules share one stack: the one asserting exact table and topic counts goes first.

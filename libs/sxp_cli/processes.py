@@ -20,6 +20,7 @@ SERVICES: dict[str, str] = {
     "audit-projector": "services.audit_projector",
     "enrichment-gate": "services.enrichment_gate",
     "adapter": "services.adapter",
+    "exporter": "services.exporter",
 }
 
 
@@ -124,6 +125,7 @@ def services_up(settings: Settings, scale: dict[str, int]) -> list[Instance]:
     for stale in (i for i in current if not i.alive):
         stop_instance(settings, stale)
     alive = [i for i in current if i.alive]
+    started: list[Instance] = []
     for service in SERVICES:
         wanted = scale.get(service, 1)
         mine = sorted((i for i in alive if i.service == service), key=lambda i: i.index)
@@ -132,9 +134,12 @@ def services_up(settings: Settings, scale: dict[str, int]) -> list[Instance]:
         taken = {i.index for i in mine[:wanted]}
         free = (n for n in range(1, 10_000) if n not in taken)
         for _ in range(wanted - len(taken)):
-            start_instance(settings, service, next(free))
+            started.append(start_instance(settings, service, next(free)))
+    if not started:
+        return instances(settings)
     time.sleep(1.0)
-    crashed = [i for i in instances(settings) if not i.alive]
+    fresh = {(i.service, i.index) for i in started}
+    crashed = [i for i in instances(settings) if not i.alive and (i.service, i.index) in fresh]
     if crashed:
         first = crashed[0]
         raise ProcessError(f"{first.service}-{first.index} exited at start; see {first.log}")

@@ -29,11 +29,12 @@ class StackStatus:
     bucket: str
     access_key: str
     secret_key: str
+    sandboxes: tuple[ComponentStatus, ...] = ()
 
     @property
     def components(self) -> tuple[ComponentStatus, ...]:
-        """The three components in display order."""
-        return (self.kafka, self.postgres, self.s3)
+        """Every component in display order."""
+        return (self.kafka, self.postgres, self.s3, *self.sandboxes)
 
     @property
     def all_running(self) -> bool:
@@ -54,7 +55,7 @@ class StackStatus:
             },
             "sandbox": {
                 c.name.removeprefix("sandbox-"): {"endpoint": c.address, "running": c.running}
-                for c in self.components if c.name.startswith("sandbox-")
+                for c in self.sandboxes
             },
         }
 
@@ -97,6 +98,7 @@ def _collect(settings: Settings, components: list[Component]) -> StackStatus:
         bucket=settings.s3_bucket,
         access_key=settings.s3_access_key,
         secret_key=settings.s3_secret_key,
+        sandboxes=tuple(status for name, status in by_name.items() if name.startswith("sandbox-")),
     )
 
 

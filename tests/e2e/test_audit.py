@@ -73,8 +73,12 @@ def test_every_event_reaches_audit_log_exactly_once_across_a_sigkill(projector) 
     emit_events(projector, events_for(batch_id, 20_000))
     started = poll(lambda: rows_for(projector, batch_id), lambda n: n > 0, timeout_s=60)
     assert started > 0
-    for victim in (i for i in instances(projector) if i.service == "audit-projector" and i.alive):
+    victims = [i for i in instances(projector) if i.service == "audit-projector" and i.alive]
+    assert victims
+    for victim in victims:
         os.kill(victim.pid, signal.SIGKILL)
+    poll(lambda: [i for i in instances(projector) if i.service == "audit-projector" and i.alive],
+         lambda alive: not alive, timeout_s=10)
     services_up(projector, {})  # brings the killed instance back
     final = poll(lambda: rows_for(projector, batch_id), lambda n: n >= 20_000, timeout_s=180)
     assert final == 20_000

@@ -59,8 +59,10 @@ def test_status_json_prints_exactly_one_object(stack: StackStatus) -> None:
     result = CliRunner().invoke(stack_app, ["status", "--json"])
     assert result.exit_code == 0, result.output
     payload = json.loads(result.output)
-    assert set(payload) == {"kafka", "postgres", "s3"}
+    assert set(payload) == {"kafka", "postgres", "s3", "sandbox"}
     assert set(payload["s3"]) == {"endpoint", "bucket", "access_key", "secret_key", "running"}
+    assert set(payload["sandbox"]) == {"apollo", "skiptrace"}
+    assert all(p["running"] for p in payload["sandbox"].values())
 
 
 def _free_port(span: int = 1) -> int:
