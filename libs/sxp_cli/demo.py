@@ -74,6 +74,12 @@ def wait_for_drain(settings: Settings, job_id: str, published: int, console: Con
             time.sleep(0.25)
 
 
+def _cell(value: Any) -> str:
+    if isinstance(value, float):
+        return f"{value:,.2f}"
+    return f"{value:,}" if isinstance(value, int) else str(value)
+
+
 def summarize(console: Console, numbers: dict[str, Any]) -> bool:
     """Print the summary table and check that the numbers add up."""
     table = Table("", "count", title="Social XPress demo")
@@ -123,7 +129,18 @@ def run_demo(console: Console, settings: Settings, count: int, seed: int) -> boo
         "profiles per second": round(report.published / elapsed, 1),
     }
     pipeline_ok = summarize(console, numbers)
-    return run_enrichment_step(console, settings) and pipeline_ok
+    enrichment_ok = run_enrichment_step(console, settings)
+    return audit_step(console, settings) and enrichment_ok and pipeline_ok
+
+
+def audit_step(console: Console, settings: Settings) -> bool:
+    """Verify the audit projection against the compacted topic, as an auditor would."""
+    from sxp_cli.demo_steps import verify_audit
+
+    with console.status("verifying the audit trail against sxp.audit.v1"):
+        ok, detail = verify_audit(settings)
+    console.print(f"{'[green]ok[/]' if ok else '[red]FAILED[/]'}  audit projection matches the topic: {detail}")
+    return ok
 
 
 def run_enrichment_step(console: Console, settings: Settings) -> bool:
@@ -136,9 +153,8 @@ def run_enrichment_step(console: Console, settings: Settings) -> bool:
         result = run_enrichment(settings, list(policy.allowed_labels))
     table = Table("", "value", title=f"Enrichment request {result['request_id']}")
     for key in ("status", "approved", "batches", "enriched", "failed", "reserved_usd", "settled_usd",
-                "contacts in Tier 2"):
-        value = result[key]
-        table.add_row(key, f"{value:,.2f}" if isinstance(value, float) else f"{value:,}")
+                "contacts in Tier 2 (all requests)"):
+        table.add_row(key, _cell(result[key]))
     for reason, count in result["refused"].items():
         table.add_row(f"refused: {reason}", f"{count:,}")
     console.print(table)

@@ -45,7 +45,7 @@ async def enrichment_numbers(settings: Settings, request_id: str) -> dict[str, A
     by_status = {r["status"]: r["n"] for r in statuses}
     return {"batches": row["batches"], "cards": row["cards"], "reserved_usd": row["reserved"],
             "settled_usd": row["settled"], "enriched": by_status.get("ENRICHED", 0),
-            "failed": by_status.get("FAILED", 0), "contacts in Tier 2": tier2}
+            "failed": by_status.get("FAILED", 0), "contacts in Tier 2 (all requests)": tier2}
 
 
 def run_enrichment(settings: Settings, labels: list[str]) -> dict[str, Any]:
@@ -63,3 +63,19 @@ def run_enrichment(settings: Settings, labels: list[str]) -> dict[str, Any]:
     refused = json.loads(answer["refused"]) if isinstance(answer["refused"], str) else answer["refused"]
     return {"request_id": command["request_id"], "status": answer["status"],
             "approved": answer["approved_count"], "refused": refused, **numbers}
+
+
+def verify_audit(settings: Settings) -> tuple[bool, str]:
+    """Wait until the projector caught up, then prove the projection matches the topic."""
+    from sxp_cli.replay import replay_audit
+    from sxp_cli.stats import kafka_stats
+
+    deadline = time.monotonic() + 120.0
+    while asyncio.run(kafka_stats(settings.kafka_bootstrap))["lag"]["sxp-audit-projector"]:
+        if time.monotonic() > deadline:
+            return False, "the audit projector did not catch up in 120s"
+        time.sleep(0.5)
+    result = asyncio.run(replay_audit(settings, verify=True))
+    if result.verified:
+        return True, f"{result.rows:,} audit event(s), chain head {result.chain_head[:16]}…"
+    return False, result.difference or "replay disagreed"
