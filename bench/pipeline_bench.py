@@ -23,6 +23,7 @@ BENCH_ENV = {
     "SXP_S3_ENDPOINT": "http://127.0.0.1:39500",
     "SXP_APOLLO_BASE_URL": "http://127.0.0.1:39100",
     "SXP_SKIPTRACE_BASE_URL": "http://127.0.0.1:39101",
+    "SXP_EXPORT_API_URL": "http://127.0.0.1:39102/v1/lead-batches",
     "SXP_LOG_LEVEL": "WARNING",
 }
 

@@ -27,6 +27,7 @@ TEST_ENV = {
     "SXP_S3_ENDPOINT": f"http://127.0.0.1:{29500 + OFFSET}",
     "SXP_APOLLO_BASE_URL": f"http://127.0.0.1:{29100 + OFFSET}",
     "SXP_SKIPTRACE_BASE_URL": f"http://127.0.0.1:{29101 + OFFSET}",
+    "SXP_EXPORT_API_URL": f"http://127.0.0.1:{29102 + OFFSET}/v1/lead-batches",
     "SXP_LOG_LEVEL": "INFO",
 }
 # e2e modules share one stack: the one asserting exact table and topic counts goes first.

@@ -130,7 +130,27 @@ def run_demo(console: Console, settings: Settings, count: int, seed: int) -> boo
     }
     pipeline_ok = summarize(console, numbers)
     enrichment_ok = run_enrichment_step(console, settings)
-    return audit_step(console, settings) and enrichment_ok and pipeline_ok
+    handoff_ok = handoff_step(console, settings)
+    return audit_step(console, settings) and handoff_ok and enrichment_ok and pipeline_ok
+
+
+def handoff_step(console: Console, settings: Settings) -> bool:
+    """Hand the ready cards off as Lead Card Batch v1 over queue, file and api."""
+    from sxp_cli.demo_steps import run_handoff
+
+    with console.status("exporting lead batches (queue, file, api)"):
+        counts, problems = run_handoff(settings)
+    table = Table("transport", "batches delivered", "cards", title="Handoff: Lead Card Batch v1")
+    for transport in ("queue", "file", "api"):
+        row = counts.get(transport, {"batches": 0, "cards": 0})
+        table.add_row(transport, f"{row['batches']:,}", f"{row['cards']:,}")
+    console.print(table)
+    for problem in problems:
+        console.print(f"[red]FAILED[/]  {problem}")
+    ok = not problems and all(counts.get(t, {}).get("batches") for t in ("queue", "file", "api"))
+    console.print(f"{'[green]ok[/]' if ok else '[red]FAILED[/]'}  batches on every transport, "
+                  "each validated and verified by the reference consumer")
+    return ok
 
 
 def audit_step(console: Console, settings: Settings) -> bool:

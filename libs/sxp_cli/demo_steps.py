@@ -79,3 +79,38 @@ def verify_audit(settings: Settings) -> tuple[bool, str]:
     if result.verified:
         return True, f"{result.rows:,} audit event(s), chain head {result.chain_head[:16]}…"
     return False, result.difference or "replay disagreed"
+
+
+async def handoff_counts(settings: Settings) -> dict[str, dict[str, int]]:
+    """Delivered batches and cards per transport, from the exporter's own record."""
+    conn = await asyncpg.connect(asyncpg_dsn(settings.database_url))
+    try:
+        rows = await conn.fetch(
+            """SELECT b.transport, count(DISTINCT b.batch_id) AS batches, count(i.lead_card_id) AS cards
+               FROM execution.handoff_batches b JOIN execution.handoff_items i USING (batch_id)
+               WHERE b.status = 'delivered' GROUP BY b.transport""")
+    finally:
+        await conn.close()
+    return {r["transport"]: {"batches": r["batches"], "cards": r["cards"]} for r in rows}
+
+
+def run_handoff(settings: Settings) -> tuple[dict[str, dict[str, int]], list[str]]:
+    """Export on all three transports, then let the reference consumer verify the topic."""
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    from sxp_cli.export_cmd import run_export
+
+    problems = []
+    for transport in ("queue", "file", "api"):
+        for outcome in asyncio.run(run_export(settings, transport, None)):
+            if outcome.status != "delivered":
+                problems.append(f"{transport} batch {outcome.batch_id}: {outcome.status} {outcome.error or ''}")
+    consumer = Path(__file__).resolve().parents[2] / "examples" / "lead_batch_consumer.py"
+    checked = subprocess.run(
+        [sys.executable, str(consumer), "--bootstrap", settings.kafka_bootstrap, "--until-end"],
+        capture_output=True, text=True, timeout=300)
+    if checked.returncode != 0:
+        problems.append(f"reference consumer: {checked.stderr.strip().splitlines()[-1:]}")
+    return asyncio.run(handoff_counts(settings)), problems

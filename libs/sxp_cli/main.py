@@ -157,6 +157,11 @@ def stats(as_json: Annotated[bool, typer.Option("--json", help="One JSON object.
     render_stats(console, result)
 
 
+from sxp_cli.export_cmd import export_command  # noqa: E402
+
+app.command("export")(export_command)
+
+
 @app.command()
 def demo(
     count: Annotated[int, typer.Option("--count", min=10)] = 10_000,

@@ -27,7 +27,7 @@ TABLES = (
 )
 CONSUMER_GROUPS = (
     "sxp-ingest", "sxp-card-factory", "sxp-labeler", "sxp-audit-projector", "sxp-enrichment-gate",
-    "sxp-adapter",
+    "sxp-adapter", "sxp-exporter",
 )
 
 
@@ -131,6 +131,7 @@ _GROUP_TOPIC = {
     "sxp-audit-projector": "sxp.audit.v1",
     "sxp-enrichment-gate": "sxp.enrichment.commands.v1",
     "sxp-adapter": "sxp.enrichment.requested.v1",
+    "sxp-exporter": "sxp.leadcards.labeled.v1",
 }
 
 

@@ -60,8 +60,10 @@ class TopicSchema:
 
 def schema_fingerprint(raw_schema: dict[str, Any]) -> bytes:
     """CRC-64-AVRO fingerprint of a schema's parsing canonical form, as 8 LE bytes."""
+    # fastavro's hex already spells the little-endian bytes (as Java prints them); used as
+    # is, the header matches what Java's BinaryMessageEncoder writes and its decoder reads.
     canonical = to_parsing_canonical_form(raw_schema)
-    return int(fingerprint(canonical, "CRC-64-AVRO"), 16).to_bytes(8, "little")
+    return bytes.fromhex(fingerprint(canonical, "CRC-64-AVRO"))
 
 
 def _load(path: Path) -> tuple[dict[str, Any], bytes]:

@@ -75,6 +75,7 @@ def _components(settings: Settings, paths: StackPaths, report: Reporter) -> list
         PostgresComponent(settings, paths, report),
         SandboxComponent("apollo", settings, paths, report),
         SandboxComponent("skiptrace", settings, paths, report),
+        SandboxComponent("receiver", settings, paths, report),
     ]
 
 

@@ -1,8 +1,9 @@
-"""The sandbox providers: local HTTP servers that speak Apollo's and the skip-trace API.
+"""Local stand-ins for the outside world: the sandbox providers and a downstream receiver.
 
-Started only for a provider whose endpoint is the local sandbox (no API key and no
-explicit base URL on another host); with a real key the adapter talks to the real API
-and nothing is started here.
+- apollo / skiptrace: HTTP servers that speak Apollo's and BatchData's API, started only
+  when the adapter's endpoint is on this machine (no key and no remote base URL);
+- receiver: the reference receiver of the api handoff transport (examples/api_receiver.py),
+  started only when SXP_EXPORT_API_URL points at this machine.
 """
 
 from __future__ import annotations
@@ -29,16 +30,25 @@ class SandboxComponent:
     def __init__(self, kind: str, settings: Settings, paths: StackPaths, report: Reporter) -> None:
         self.kind = kind
         self.name = f"sandbox-{kind}"
-        self.endpoint = settings.apollo_endpoint() if kind == "apollo" else settings.skiptrace_endpoint()
+        self.endpoint = {
+            "apollo": settings.apollo_endpoint(), "skiptrace": settings.skiptrace_endpoint(),
+            "receiver": settings.export_api_url,
+        }[kind]
         parts = urlsplit(self.endpoint)
         self.host, self.port = parts.hostname or "", parts.port or 80
         self.enabled = self.host in LOOPBACK
-        self.setting = "SXP_APOLLO_BASE_URL" if kind == "apollo" else "SXP_SKIPTRACE_BASE_URL"
-        self.options = [
-            "--latency-ms", str(settings.sandbox_latency_ms),
-            "--error-rate", str(settings.sandbox_error_rate),
-            "--burst-429", str(settings.sandbox_burst_429),
-        ]
+        self.setting = {"apollo": "SXP_APOLLO_BASE_URL", "skiptrace": "SXP_SKIPTRACE_BASE_URL",
+                        "receiver": "SXP_EXPORT_API_URL"}[kind]
+        if kind == "receiver":
+            self.command = [str(_project_root() / "examples" / "api_receiver.py"),
+                            "--secret", settings.export_hmac_secret,
+                            "--out", str(paths.data / "api-receiver")]
+        else:
+            self.command = ["-m", "services.sandbox", kind, *[
+                "--latency-ms", str(settings.sandbox_latency_ms),
+                "--error-rate", str(settings.sandbox_error_rate),
+                "--burst-429", str(settings.sandbox_burst_429),
+            ]]
         self.paths, self.report = paths, report
         self.pid_file = paths.run / f"{self.name}.pid"
         self.log_file = paths.logs / f"{self.name}.log"
@@ -67,11 +77,10 @@ class SandboxComponent:
         """Nothing to prepare: the server keeps no state."""
 
     def launch(self) -> None:
-        """Start `python -m services.sandbox KIND --port=N` detached."""
+        """Start the server detached on its port."""
         if not self.enabled or self._pid() is not None:
             return
-        argv = [sys.executable, "-m", "services.sandbox", self.kind, "--host", self.host,
-                f"--port={self.port}", *self.options]
+        argv = [sys.executable, *self.command, "--host", self.host, f"--port={self.port}"]
         pid = spawn_detached(argv, self.log_file, _project_root())
         self.pid_file.write_text(str(pid))
 

@@ -61,7 +61,7 @@ def test_status_json_prints_exactly_one_object(stack: StackStatus) -> None:
     payload = json.loads(result.output)
     assert set(payload) == {"kafka", "postgres", "s3", "sandbox"}
     assert set(payload["s3"]) == {"endpoint", "bucket", "access_key", "secret_key", "running"}
-    assert set(payload["sandbox"]) == {"apollo", "skiptrace"}
+    assert set(payload["sandbox"]) == {"apollo", "skiptrace", "receiver"}
     assert all(p["running"] for p in payload["sandbox"].values())
 
 

@@ -1,0 +1,171 @@
+"""The exporter's database work, as the sxp_exporter role: ready cards, claims, batch states.
+
+Claims are serialized per transport with a transaction-scoped advisory lock, so two
+exporter instances (or an instance and `sxp export`) never put a card in two batches of
+one transport; the (lead_card_id, transport) primary key enforces it as well.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+import asyncpg
+
+from services.exporter.domain import LeadBatch, Refusal, batch_from_document
+
+CLAIM_LOCK = "sxp-handoff:"
+OPEN_STATES = ("pending", "failed")
+
+_READY_CARDS = """
+SELECT c.lead_card_id, c.profile_id, c.profile_version, c.content_hash, c.job_id, c.platform,
+       c.username, c.readiness, c.base_confidence, c.audience_pool, c.persona,
+       c.persona_confidence, c.tribe, c.tribe_confidence, c.industry, c.industry_confidence,
+       c.execution_label, c.execution_label_confidence, c.label_evidence, c.taxonomy_version,
+       c.labeled_at, c.enrichment_status, c.contact_id, c.business_id,
+       ct.contact_id AS contact_contact_id, ct.full_name AS contact_full_name,
+       ct.title AS contact_title, ct.email AS contact_email,
+       ct.email_status AS contact_email_status, ct.phone AS contact_phone,
+       ct.phone_type AS contact_phone_type, ct.do_not_call AS contact_do_not_call,
+       ct.linkedin_url AS contact_linkedin_url, ct.city AS contact_city,
+       ct.state AS contact_state, ct.country AS contact_country,
+       b.business_id AS business_business_id, b.name AS business_name,
+       b.domain AS business_domain, b.industry AS business_industry, b.phone AS business_phone
+FROM execution.lead_cards c
+LEFT JOIN contact.contacts ct
+       ON c.readiness = 'ENRICHED' AND ct.contact_id = c.contact_id
+LEFT JOIN contact.businesses b
+       ON c.readiness = 'ENRICHED' AND b.business_id = c.business_id
+WHERE c.readiness IN ('LABELED', 'ENRICHED') AND c.enrichment_status <> 'REQUESTED'
+  AND ($2::uuid[] IS NULL OR c.lead_card_id = ANY($2::uuid[]))
+  AND NOT EXISTS (SELECT 1 FROM execution.handoff_items i
+                  WHERE i.lead_card_id = c.lead_card_id AND i.transport = $1)
+ORDER BY c.lead_card_id
+"""
+
+_INSERT_BATCH = """
+INSERT INTO execution.handoff_batches
+    (batch_id, transport, schema_version, checksum, card_count, status, document, created_at)
+VALUES ($1, $2, 'v1', $3, $4, 'pending', $5, $6)
+ON CONFLICT (batch_id) DO UPDATE SET
+    status = 'pending', checksum = excluded.checksum, card_count = excluded.card_count,
+    document = excluded.document, created_at = excluded.created_at, last_error = NULL,
+    updated_at = now()
+WHERE execution.handoff_batches.status = 'refused'
+"""
+
+_INSERT_REFUSED = """
+INSERT INTO execution.handoff_batches
+    (batch_id, transport, schema_version, checksum, card_count, status, last_error, created_at)
+VALUES ($1, $2, 'v1', $3, $4, 'refused', $5, $6)
+ON CONFLICT (batch_id) DO UPDATE SET last_error = excluded.last_error, updated_at = now()
+WHERE execution.handoff_batches.status = 'refused'
+"""
+
+_BATCH_COLUMNS = """b.batch_id::text AS batch_id, b.transport, b.checksum, b.card_count,
+    b.status, b.location, b.attempts, b.last_error, b.document, b.created_at, b.delivered_at"""
+
+
+@dataclass(frozen=True)
+class StoredBatch:
+    """A batch as recorded: its state, and the exact document that was (or will be) sent."""
+
+    batch_id: str
+    transport: str
+    checksum: str
+    card_count: int
+    status: str
+    location: str | None
+    attempts: int
+    last_error: str | None
+    document: str | None
+    created_at: datetime
+    delivered_at: datetime | None
+
+    def lead_batch(self) -> LeadBatch:
+        """The batch the document describes (raises ValueError for a refused batch)."""
+        if self.document is None:
+            raise ValueError(f"batch {self.batch_id} was refused by the contract; nothing to send")
+        return batch_from_document(self.transport, json.loads(self.document))
+
+
+async def lock_transport(conn: asyncpg.Connection, transport: str) -> None:
+    """Serialize claims on one transport until the transaction ends."""
+    await conn.execute("SELECT pg_advisory_xact_lock(hashtext($1))", CLAIM_LOCK + transport)
+
+
+async def ready_cards(
+    conn: asyncpg.Connection, transport: str, card_ids: Sequence[str] | None
+) -> list[dict[str, Any]]:
+    """Execution-ready cards (optionally among `card_ids`) not yet claimed on the transport."""
+    rows = await conn.fetch(_READY_CARDS, transport, list(card_ids) if card_ids is not None else None)
+    return [dict(r) for r in rows]
+
+
+async def record_batches(conn: asyncpg.Connection, batches: Sequence[LeadBatch]) -> None:
+    """Insert each batch as pending with its document, and claim its cards."""
+    for batch in batches:
+        await conn.execute(_INSERT_BATCH, batch.batch_id, batch.transport, batch.checksum,
+                           batch.count, batch.body().decode("utf-8"), batch.created_at)
+        await conn.executemany(
+            "INSERT INTO execution.handoff_items (lead_card_id, transport, batch_id) VALUES ($1, $2, $3)",
+            [(card_id, batch.transport, batch.batch_id) for card_id in batch.card_ids],
+        )
+
+
+async def record_refusals(conn: asyncpg.Connection, refusals: Sequence[Refusal]) -> None:
+    """Record refused batches (no document, no claims: their cards may go out later)."""
+    for refusal in refusals:
+        batch = refusal.batch
+        await conn.execute(_INSERT_REFUSED, batch.batch_id, batch.transport, batch.checksum,
+                           batch.count, "; ".join(refusal.errors)[:2000], batch.created_at)
+
+
+async def open_batches(
+    conn: asyncpg.Connection, transport: str, card_ids: Sequence[str] | None, states: Sequence[str]
+) -> list[StoredBatch]:
+    """Batches of the transport in `states`: all of them, or those holding any of `card_ids`."""
+    if card_ids is None:
+        rows = await conn.fetch(
+            f"""SELECT {_BATCH_COLUMNS} FROM execution.handoff_batches b
+                WHERE b.transport = $1 AND b.status = ANY($2::text[]) ORDER BY b.created_at, b.batch_id""",
+            transport, list(states))
+    else:
+        rows = await conn.fetch(
+            f"""SELECT {_BATCH_COLUMNS} FROM execution.handoff_batches b
+                WHERE b.transport = $1 AND b.status = ANY($2::text[]) AND b.batch_id IN (
+                    SELECT i.batch_id FROM execution.handoff_items i
+                    WHERE i.transport = $1 AND i.lead_card_id = ANY($3::uuid[]))
+                ORDER BY b.created_at, b.batch_id""",
+            transport, list(states), list(card_ids))
+    return [StoredBatch(**dict(r)) for r in rows]
+
+
+async def stored_batch(conn: asyncpg.Connection, batch_id: str) -> StoredBatch | None:
+    """One recorded batch by id (None when unknown)."""
+    row = await conn.fetchrow(
+        f"SELECT {_BATCH_COLUMNS} FROM execution.handoff_batches b WHERE b.batch_id = $1::uuid",
+        batch_id)
+    return StoredBatch(**dict(row)) if row else None
+
+
+async def mark_delivered(conn: asyncpg.Connection, batch_id: str, location: str) -> int:
+    """Record a successful delivery; returns the attempt count."""
+    return await conn.fetchval(
+        """UPDATE execution.handoff_batches SET status = 'delivered', location = $2,
+               attempts = attempts + 1, last_error = NULL, delivered_at = now(), updated_at = now()
+           WHERE batch_id = $1::uuid RETURNING attempts""",
+        batch_id, location)
+
+
+async def mark_failed(conn: asyncpg.Connection, batch_id: str, error: str) -> int:
+    """Record a failed delivery (a delivered batch stays delivered); returns the attempt count."""
+    return await conn.fetchval(
+        """UPDATE execution.handoff_batches
+               SET status = CASE WHEN status = 'delivered' THEN status ELSE 'failed' END,
+                   attempts = attempts + 1, last_error = $2, updated_at = now()
+           WHERE batch_id = $1::uuid RETURNING attempts""",
+        batch_id, error[:2000])

@@ -1,0 +1,377 @@
+"""Handoff end to end: Lead Card Batch v1 over file (S3 bucket), API and queue, on the real stack."""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import importlib.util
+import json
+import shutil
+import subprocess
+import sys
+import threading
+import uuid
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import pytest
+import typer
+from typer.testing import CliRunner
+
+from services.exporter.domain import iso_millis
+from services.exporter.exporting import load_contract
+from services.exporter.transports import s3_client
+from services.exporter.validation import document_errors
+from sxp_cli.export_cmd import export_command
+from sxp_cli.fixtures import generate_profiles, write_jsonl
+from sxp_cli.processes import services_up
+from sxp_cli.publish import publish_file
+from sxp_common import avro
+from sxp_common.kafka import make_broker, outgoing, publish_all, read_topic
+from sxp_common.topics import ENRICHMENT_COMPLETED, LEAD_BATCH
+from tests.support.pipeline import poll, query, scalar
+
+pytestmark = pytest.mark.e2e
+ROOT = Path(__file__).resolve().parents[2]
+CONTRACT = load_contract()
+READY = """c.readiness IN ('LABELED', 'ENRICHED') AND c.enrichment_status <> 'REQUESTED'"""
+UNCLAIMED_ON_QUEUE = f"""SELECT count(*) FROM execution.lead_cards c WHERE {READY} AND NOT EXISTS (
+    SELECT 1 FROM execution.handoff_items i WHERE i.lead_card_id = c.lead_card_id AND i.transport = 'queue')"""
+
+
+def load_example(name: str) -> Any:
+    spec = importlib.util.spec_from_file_location(name, ROOT / "examples" / f"{name}.py")
+    module = importlib.util.module_from_spec(spec)  # type: ignore[arg-type]
+    spec.loader.exec_module(module)  # type: ignore[union-attr]
+    return module
+
+
+def sxp_export(*args: str) -> tuple[int, dict[str, Any]]:
+    """Run `sxp export ... --json` in-process; return the exit code and the printed batches."""
+    app = typer.Typer()
+    app.command()(export_command)
+    result = CliRunner().invoke(app, [*args, "--json"])
+    assert result.exception is None or isinstance(result.exception, SystemExit), result.output
+    return result.exit_code, json.loads(result.stdout.strip().splitlines()[-1])
+
+
+def audit_events(settings: Any, batch_id: str, event_type: str, at_least: int = 1) -> list[dict[str, Any]]:
+    """Projected audit rows of one type for a batch, polled until at least `at_least` arrive."""
+    sql = "SELECT * FROM audit.audit_log WHERE batch_id = $1 AND event_type = $2 ORDER BY seq"
+    return poll(lambda: query(settings, sql, batch_id, event_type), lambda rows: len(rows) >= at_least, 60)
+
+
+def assert_trusted(document: dict[str, Any]) -> None:
+    """The document keeps the contract and its checksum covers its cards."""
+    assert document_errors(document, CONTRACT) == []
+    canonical = json.dumps(document["cards"], sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    assert hashlib.sha256(canonical.encode()).hexdigest() == document["checksum"]
+
+
+async def publish(settings: Any, messages: list[Any]) -> None:
+    broker = make_broker(settings, "e2e-handoff")
+    await broker.connect()
+    try:
+        await publish_all(broker, messages)
+    finally:
+        await broker.stop()
+
+
+def topic_batches(settings: Any) -> list[tuple[bytes, dict[str, Any]]]:
+    records = asyncio.run(read_topic(settings.kafka_bootstrap, LEAD_BATCH))
+    return [(r.value, avro.decode(LEAD_BATCH, r.value)) for r in records]
+
+
+@pytest.fixture(scope="module")
+def job_id(test_stack: Any, tmp_path_factory: pytest.TempPathFactory) -> str:
+    """Every service up (the exporter on queue), 300 profiles labeled and exported on the queue."""
+    services_up(test_stack, {})
+    path = tmp_path_factory.mktemp("handoff") / "profiles.jsonl"
+    write_jsonl(generate_profiles(300, seed=31), path)
+    report = asyncio.run(publish_file(path, test_stack))
+    poll(lambda: scalar(test_stack, "SELECT received FROM ops.ingest_job_counts WHERE job_id = $1",
+                        report.job_id) or 0, lambda n: n >= report.published, timeout_s=120)
+    poll(lambda: scalar(test_stack, """SELECT count(*) FROM execution.lead_cards
+                                       WHERE labeled_profile_version IS DISTINCT FROM profile_version"""),
+         lambda n: n == 0, timeout_s=120)
+    assert poll(lambda: scalar(test_stack, UNCLAIMED_ON_QUEUE), lambda n: n == 0, timeout_s=120) == 0
+    return report.job_id
+
+
+@pytest.fixture(scope="module")
+def stack(test_stack: Any, job_id: str) -> Any:
+    """The test stack once our profiles are through the pipeline."""
+    return test_stack
+
+
+@pytest.fixture(scope="module")
+def special_cards(stack: Any, job_id: str) -> dict[str, str]:
+    """Three of our cards changed as the owner: one enriched (Tier 2 rows), one in flight, one broken."""
+    ids = [r["id"] for r in query(stack, """
+        SELECT lead_card_id::text AS id FROM execution.lead_cards WHERE job_id = $1
+          AND readiness = 'LABELED' AND enrichment_status = 'NONE' AND persona IS NOT NULL
+        ORDER BY lead_card_id LIMIT 3""", job_id)]
+    assert len(ids) == 3
+    enriched, in_flight, broken = ids
+    contact_id, business_id = uuid.uuid4(), uuid.uuid4()
+    query(stack, """INSERT INTO contact.businesses (business_id, name, domain, industry, phone)
+                    VALUES ($1, 'Rivera Bakery', 'riverabakery.example', 'hospitality_food', NULL)""", business_id)
+    query(stack, """INSERT INTO contact.contacts (contact_id, lead_card_id, business_id, full_name, title,
+                        email, email_status, phone, phone_type, do_not_call, city, state, country)
+                    VALUES ($1, $2, $3, 'Jane Rivera', 'Owner', 'jane@example.com', 'verified',
+                            '+1 512-555-0199', 'mobile', false, 'Austin', 'TX', 'US')""",
+          contact_id, uuid.UUID(enriched), business_id)
+    query(stack, """UPDATE execution.lead_cards SET readiness = 'ENRICHED', enrichment_status = 'ENRICHED',
+                        contact_id = $2, business_id = $3 WHERE lead_card_id = $1""",
+          uuid.UUID(enriched), contact_id, business_id)
+    query(stack, "UPDATE execution.lead_cards SET enrichment_status = 'REQUESTED' WHERE lead_card_id = $1",
+          uuid.UUID(in_flight))
+    query(stack, "UPDATE execution.lead_cards SET persona_confidence = 7.5 WHERE lead_card_id = $1",
+          uuid.UUID(broken))
+    return {"enriched": enriched, "in_flight": in_flight, "broken": broken, "contact_id": str(contact_id)}
+
+
+@pytest.fixture(scope="module")
+def file_export(stack: Any, special_cards: dict[str, str]) -> tuple[int, dict[str, Any]]:
+    """`sxp export --transport file` once, with the special cards in place."""
+    return sxp_export("--transport", "file")
+
+
+def bucket_object(settings: Any, batch_id: str) -> tuple[bytes, dict[str, str]] | None:
+    client = s3_client(settings)
+    try:
+        answer = client.get_object(Bucket=settings.s3_bucket, Key=f"exports/lead-batches/{batch_id}.json")
+    except client.exceptions.NoSuchKey:
+        return None
+    return answer["Body"].read(), answer["Metadata"]
+
+
+def test_the_file_lands_at_its_path_in_the_bucket_and_its_checksum_matches(stack, file_export) -> None:
+    _, printed = file_export
+    delivered = [b for b in printed["batches"] if b["status"] == "delivered"]
+    assert delivered and all(b["location"] == f"s3://{stack.s3_bucket}/exports/lead-batches/{b['batch_id']}.json"
+                             for b in delivered)
+    for batch in delivered:
+        body, metadata = bucket_object(stack, batch["batch_id"])
+        document = json.loads(body)
+        assert_trusted(document)
+        assert document["checksum"] == batch["checksum"] == metadata["sha256"]
+        assert document["batch_id"] == batch["batch_id"] and document["count"] == batch["count"]
+        emitted = audit_events(stack, batch["batch_id"], "handoff_emitted")
+        assert emitted[0]["checksum"] == batch["checksum"]
+
+
+def test_only_enriched_cards_carry_tier2_fields_and_cards_in_flight_stay_behind(stack, file_export, special_cards) -> None:
+    _, printed = file_export
+    cards = {}
+    for batch in (b for b in printed["batches"] if b["status"] == "delivered"):
+        for card in json.loads(bucket_object(stack, batch["batch_id"])[0])["cards"]:
+            cards[card["lead_card_id"]] = card
+    enriched = cards[special_cards["enriched"]]
+    assert enriched["readiness"] == "ENRICHED"
+    assert enriched["contact"]["email"] == "jane@example.com"
+    assert enriched["business"]["name"] == "Rivera Bakery"
+    assert enriched["lineage"]["contact_id"] == special_cards["contact_id"]
+    assert all(c["contact"] is None and c["business"] is None for c in cards.values() if c["readiness"] == "LABELED")
+    assert special_cards["in_flight"] not in cards
+    assert special_cards["broken"] not in cards
+
+
+def test_a_batch_that_breaks_the_contract_is_refused_and_audited(stack, file_export, special_cards) -> None:
+    code, printed = file_export
+    refused = [b for b in printed["batches"] if b["status"] == "refused"]
+    assert code == 1 and len(refused) == 1
+    assert "persona.confidence: above the maximum 1" in refused[0]["error"]
+    assert bucket_object(stack, refused[0]["batch_id"]) is None
+    failed = audit_events(stack, refused[0]["batch_id"], "handoff_failed")
+    assert failed[0]["reason"] == "contract_violation"
+    assert failed[0]["lead_card_count"] == refused[0]["count"]
+    assert special_cards["broken"] in json.loads(failed[0]["lead_card_ids"]) or failed[0]["lead_card_ref"]
+    claimed = scalar(stack, "SELECT count(*) FROM execution.handoff_items WHERE lead_card_id = $1",
+                     uuid.UUID(special_cards["broken"]))
+    assert claimed == 1  # on the queue only, before it broke; never on file
+
+
+def test_exporting_again_sends_only_the_repaired_card_and_no_card_twice(stack, file_export, special_cards) -> None:
+    query(stack, "UPDATE execution.lead_cards SET persona_confidence = 0.75 WHERE lead_card_id = $1",
+          uuid.UUID(special_cards["broken"]))
+    code, printed = sxp_export("--transport", "file")
+    assert code == 0
+    assert [(b["status"], b["count"]) for b in printed["batches"]] == [("delivered", 1)]
+    ids = [r["id"] for r in query(stack, """SELECT i.lead_card_id::text AS id FROM execution.handoff_items i
+                                             WHERE i.transport = 'file'""")]
+    assert len(ids) == len(set(ids)) and special_cards["broken"] in ids
+    assert sxp_export("--transport", "file") == (0, {"transport": "file", "batches": []})
+
+
+def test_a_resent_batch_keeps_its_batch_id_checksum_and_bytes(stack, file_export) -> None:
+    first = next(b for b in file_export[1]["batches"] if b["status"] == "delivered")
+    before = bucket_object(stack, first["batch_id"])[0]
+    code, printed = sxp_export("--resend", first["batch_id"])
+    assert code == 0
+    [again] = printed["batches"]
+    assert (again["batch_id"], again["checksum"], again["transport"]) == (first["batch_id"], first["checksum"], "file")
+    assert bucket_object(stack, first["batch_id"])[0] == before
+    assert len(audit_events(stack, first["batch_id"], "handoff_emitted", at_least=2)) == 2
+
+
+def test_only_the_exporter_role_reads_or_writes_what_was_handed_off(stack) -> None:
+    import asyncpg
+
+    from sxp_common.db import service_url
+
+    async def attempt(service: str) -> str:
+        conn = await asyncpg.connect(service_url(stack, service))
+        try:
+            await conn.fetchval("SELECT count(document) FROM execution.handoff_batches")
+            return "ok"
+        except asyncpg.InsufficientPrivilegeError:
+            return "denied"
+        finally:
+            await conn.close()
+
+    assert asyncio.run(attempt("exporter")) == "ok"
+    for service in ("ingest", "card_factory", "labeler", "enrichment_gate", "adapter", "audit_projector"):
+        assert asyncio.run(attempt(service)) == "denied", service
+
+
+@pytest.fixture
+def receiver(monkeypatch: pytest.MonkeyPatch) -> Iterator[Any]:
+    """The reference API receiver on a free loopback port; its first answer is a 503 after storing."""
+    module = load_example("api_receiver")
+    state = module.Receiver("e2e-hmac-secret", fail_first=1)
+    server = module.make_server(state)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    monkeypatch.setenv("SXP_EXPORT_API_URL", f"http://127.0.0.1:{server.server_port}{module.PATH}")
+    monkeypatch.setenv("SXP_EXPORT_HMAC_SECRET", "e2e-hmac-secret")
+    try:
+        yield state
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+def test_the_api_receiver_gets_valid_signatures_and_a_retried_post_is_not_a_second_batch(stack, receiver) -> None:
+    code, printed = sxp_export("--transport", "api")
+    assert code == 0
+    delivered = [b["batch_id"] for b in printed["batches"] if b["status"] == "delivered"]
+    assert delivered and len(delivered) == len(printed["batches"])
+    assert receiver.bad_signatures == 0
+    assert sorted(receiver.accepted) == sorted(delivered)
+    assert receiver.duplicates == 1 and receiver.requests == len(delivered) + 1
+    for document in receiver.accepted.values():
+        assert_trusted(document)
+    code, resent = sxp_export("--resend", delivered[0])
+    assert code == 0 and resent["batches"][0]["checksum"] == printed["batches"][0]["checksum"]
+    assert receiver.duplicates == 2 and sorted(receiver.accepted) == sorted(delivered)
+    assert audit_events(stack, delivered[0], "handoff_emitted", at_least=2)
+
+
+def test_the_topic_carries_valid_avro_batches_with_no_card_in_two_of_them(stack) -> None:
+    batches = {batch["batch_id"]: batch for _, batch in topic_batches(stack)}
+    assert batches
+    seen: list[str] = []
+    for batch in batches.values():
+        assert_trusted({**batch, "created_at": iso_millis(batch["created_at"])})
+        seen += [card["lead_card_id"] for card in batch["cards"]]
+    assert len(seen) == len(set(seen))
+    claimed = {r["id"] for r in query(stack, """SELECT lead_card_id::text AS id FROM execution.handoff_items
+                                                 WHERE transport = 'queue'""")}
+    assert claimed == set(seen)
+    for batch_id in list(batches)[:5]:
+        assert audit_events(stack, batch_id, "handoff_emitted")[0]["checksum"] == batches[batch_id]["checksum"]
+
+
+def insert_enriched_card(settings: Any) -> tuple[str, str]:
+    """A profile and an ENRICHED lead card with Tier 2 rows, written as the owner; (card id, email)."""
+    profile_id, card_id, contact_id, business_id = (uuid.uuid4() for _ in range(4))
+    username, email = f"late_{card_id.hex[:8]}", f"late.{card_id.hex[:6]}@example.com"
+    query(settings, """INSERT INTO social.raw_social_profiles (profile_id, identity_hash, platform, username,
+                           source, job_id, content_hash, last_change_submission_id)
+                       VALUES ($1, $2, 'x', $3, 'e2e', 'e2e-handoff', $4, 's')""",
+          profile_id, card_id.hex, username, "cd" * 32)
+    query(settings, "INSERT INTO contact.businesses (business_id, name) VALUES ($1, 'Late Co')", business_id)
+    query(settings, """INSERT INTO execution.lead_cards (lead_card_id, profile_id, profile_version, content_hash,
+                           job_id, platform, username, readiness, base_confidence, audience_pool, persona,
+                           persona_confidence, tribe, tribe_confidence, execution_label,
+                           execution_label_confidence, label_evidence, taxonomy_version,
+                           labeled_profile_version, labeled_at, enrichment_status, contact_id, business_id)
+                       VALUES ($1, $2, 1, $3, 'e2e-handoff', 'x', $4, 'ENRICHED', 0.7, 'x.startups_tech.mid',
+                               'founder', 0.9, 'startups_tech', 0.8, 'PARTNER', 0.9, '{}'::jsonb, 'v1', 1,
+                               now(), 'ENRICHED', $5, $6)""",
+          card_id, profile_id, "cd" * 32, username, contact_id, business_id)
+    query(settings, """INSERT INTO contact.contacts (contact_id, lead_card_id, business_id, full_name, email)
+                       VALUES ($1, $2, $3, 'Lee Late', $4)""", contact_id, card_id, business_id, email)
+    return str(card_id), email
+
+
+def test_when_enrichment_completes_the_service_sends_the_card_on_the_queue_with_its_contact(stack) -> None:
+    card_id, email = insert_enriched_card(stack)
+    completed = {"batch_id": f"e2e-{card_id}", "request_id": "e2e", "completed_at": datetime.now(UTC),
+                 "status": "completed", "reserved_usd": 0.3, "settled_usd": 0.03,
+                 "results": [{"lead_card_id": card_id, "status": "ENRICHED", "contact_id": None,
+                              "business_id": None, "matched_provider": "apollo",
+                              "providers_tried": ["apollo"], "cost_usd": 0.03}]}
+    asyncio.run(publish(stack, [outgoing(ENRICHMENT_COMPLETED, completed["batch_id"], completed)]))
+    claimed = poll(lambda: query(stack, """SELECT batch_id::text AS id FROM execution.handoff_items
+                                           WHERE lead_card_id = $1 AND transport = 'queue'""", uuid.UUID(card_id)),
+                   lambda rows: bool(rows), timeout_s=60)
+    assert claimed, "the exporter did not export the card after its enrichment completed"
+    batch = next(b for _, b in topic_batches(stack) if b["batch_id"] == claimed[0]["id"])
+    [card] = [c for c in batch["cards"] if c["lead_card_id"] == card_id]
+    assert card["readiness"] == "ENRICHED" and card["contact"]["email"] == email
+
+
+def test_the_reference_consumer_reads_the_topic_and_verifies_every_batch(stack) -> None:
+    run = subprocess.run(
+        [sys.executable, str(ROOT / "examples" / "lead_batch_consumer.py"), "--bootstrap",
+         stack.kafka_bootstrap, "--contracts", str(ROOT / "contracts"), "--until-end"],
+        capture_output=True, text=True, timeout=120, cwd="/")
+    assert run.returncode == 0, run.stderr
+    reports = [json.loads(line) for line in run.stdout.splitlines()]
+    assert reports and all(r["verified"] for r in reports)
+    assert {r["batch_id"] for r in reports} == {b["batch_id"] for _, b in topic_batches(stack)}
+
+
+def test_the_apache_avro_java_library_decodes_the_topic_with_only_the_contracts(stack, tmp_path) -> None:
+    if shutil.which("mvn") is None or shutil.which("java") is None:
+        pytest.skip("mvn or java is not installed: the Java decoder cannot be built")
+    build = tmp_path / "java-build"
+    mvn = subprocess.run(["mvn", "-q", "-B", "-f", str(ROOT / "examples" / "java-decoder" / "pom.xml"),
+                          "package", f"-DbuildDir={build}"], capture_output=True, text=True, timeout=110)
+    assert mvn.returncode == 0, mvn.stdout[-2000:] + mvn.stderr[-2000:]
+    records = topic_batches(stack)
+    files = []
+    for index, (value, _) in enumerate(records):
+        files.append(tmp_path / f"record-{index}.bin")
+        files[-1].write_bytes(value)
+    contracts = tmp_path / "contracts"
+    shutil.copytree(ROOT / "contracts", contracts)  # nothing but the schemas
+    java = subprocess.run(["java", "-cp", f"{build / 'classes'}:{build / 'lib'}/*", "example.sxp.Main",
+                           str(contracts), *map(str, files)], capture_output=True, timeout=60)
+    assert java.returncode == 0, java.stderr.decode()[-2000:]
+    decoded = [json.loads(line) for line in java.stdout.decode("utf-8").splitlines()]
+    assert len(decoded) == len(records)
+    for from_java, (_, from_python) in zip(decoded, records, strict=True):
+        assert from_java["batch_id"] == from_python["batch_id"]
+        assert from_java["count"] == len(from_java["cards"]) == from_python["count"]
+        canonical = json.dumps(from_java["cards"], sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+        assert hashlib.sha256(canonical.encode()).hexdigest() == from_python["checksum"]
+
+
+def test_the_file_transport_writes_to_a_local_folder_when_one_is_configured(tmp_path) -> None:
+    from services.exporter.domain import Producer, build_batch
+    from services.exporter.transports import FileTransport
+    from sxp_common.settings import Settings
+    from tests.contract.samples import SAMPLES
+
+    sample = SAMPLES["sxp.lead-batch.v1"]
+    batch = build_batch("file", sample["cards"], Producer("sxp-cli", "e2e"), sample["created_at"])
+    location = asyncio.run(FileTransport(Settings(export_dir=tmp_path)).send(batch))
+    written = tmp_path / "exports" / "lead-batches" / f"{batch.batch_id}.json"
+    assert location == written.as_uri()
+    assert_trusted(json.loads(written.read_bytes()))
+    assert list(written.parent.iterdir()) == [written]
