@@ -19,6 +19,7 @@ from collections.abc import Callable, Sequence
 import httpx
 
 from services.adapter.providers.base import (
+    credential_for,
     DEFAULT_TIMEOUT, CallSettings, Sleep, chunked, clean, describe_failure, failed_results,
     guarded_post, name_parts, run_chunks,
 )
@@ -28,7 +29,7 @@ from services.adapter.providers.models import (
 )
 from sxp_common.masking import fingerprint, mask_email, mask_phone
 from sxp_common.retry import CircuitBreaker, RetryPolicy
-from sxp_common.settings import Settings, is_loopback
+from sxp_common.settings import Settings
 
 log = logging.getLogger("sxp.adapter.providers")
 
@@ -190,10 +191,7 @@ class ApolloClient:
     ) -> ApolloClient:
         """A client for the configured endpoint; the local sandbox gets the sandbox key."""
         base_url = settings.apollo_endpoint()
-        api_key = settings.apollo_api_key
-        if not api_key and is_loopback(base_url):
-            from services.sandbox.server import SANDBOX_API_KEY
-            api_key = SANDBOX_API_KEY
+        api_key = credential_for(settings.apollo_api_key, base_url)
         return cls(http, base_url, api_key, usd_per_credit, **kwargs)  # type: ignore[arg-type]
 
     async def enrich(self, queries: list[PersonQuery]) -> list[ProviderResult]:

@@ -19,6 +19,7 @@ from typing import Any, Protocol, runtime_checkable
 import httpx
 
 from services.adapter.providers.models import PersonQuery, ProviderResult
+from sxp_common.settings import is_loopback
 from sxp_common.retry import (
     CircuitBreaker, CircuitOpenError, RetryableHTTPError, RetryPolicy, call_with_retries,
     parse_retry_after,
@@ -201,3 +202,12 @@ async def run_chunks(
         return out
     parts = await asyncio.gather(*(one(c) for c in chunks))
     return [r for part in parts for r in part]
+
+
+def credential_for(api_key: str, base_url: str) -> str:
+    """The configured key; the sandbox's key for a provider on this machine when none is set."""
+    if not api_key and is_loopback(base_url):
+        from services.sandbox.server import SANDBOX_API_KEY
+
+        return SANDBOX_API_KEY
+    return api_key
