@@ -18,7 +18,7 @@ from services.enrichment_gate.adapters import fetch_candidates, spent_today
 from services.enrichment_gate.domain import GateDecision, load_policy
 from services.enrichment_gate.planning import decide
 from services.labeler.domain import EXECUTION_LABELS
-from sxp_common import audit
+from sxp_common import audit, tracing
 from sxp_common.db import asyncpg_dsn
 from sxp_common.kafka import make_broker, outgoing, publish_all
 from sxp_common.settings import Settings
@@ -62,7 +62,8 @@ async def send_and_wait(settings: Settings, command: dict[str, Any], timeout_s: 
     broker = make_broker(settings, "cli")
     await broker.connect()
     try:
-        await publish_all(broker, [outgoing(ENRICHMENT_COMMANDS, command["request_id"], command)])
+        trace = tracing.start_trace("sxp enrich")
+        await publish_all(broker, [outgoing(ENRICHMENT_COMMANDS, command["request_id"], command, trace)])
     finally:
         await broker.stop()
     conn = await asyncpg.connect(asyncpg_dsn(settings.database_url))

@@ -11,7 +11,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from sxp_common import audit
+from sxp_common import audit, tracing
 from sxp_common.kafka import Outgoing, make_broker, outgoing, publish_all
 from sxp_common.settings import Settings
 from sxp_common.topics import PROFILES_SUBMITTED
@@ -60,7 +60,11 @@ def build_submission(row: InputRow, job_id: str, source: str, now: datetime) -> 
         source=f"{source}:{row.line}",
         submitted_at=now,
     )
-    return outgoing(PROFILES_SUBMITTED, submission_key(row.fields), record)
+    # One trace per profile: its root span is the publish; every service continues it.
+    headers = tracing.start_trace("sxp publish", {
+        "sxp.job_id": job_id, "sxp.source_line": row.line,
+        "messaging.system": "kafka", "messaging.destination.name": PROFILES_SUBMITTED})
+    return outgoing(PROFILES_SUBMITTED, submission_key(row.fields), record, headers)
 
 
 async def publish_file(
@@ -71,6 +75,7 @@ async def publish_file(
 ) -> PublishReport:
     """Publish every readable row of `path`; report unreadable ones with their line numbers."""
     report = PublishReport(job_id=str(uuid.uuid4()), file=str(path))
+    tracing.configure("cli", metrics=False)
     rows = read_rows(path, platform)
     broker = make_broker(settings, "cli")
     await broker.connect()
@@ -90,6 +95,7 @@ async def publish_file(
         await audit.emit(broker, [published_event(report)])
     finally:
         await broker.stop()
+        tracing.flush()
     return report
 
 

@@ -14,14 +14,14 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from typing import Any
 
 from faststream import AckPolicy
 from faststream.kafka import KafkaBroker
 
-from sxp_common import avro
+from sxp_common import avro, tracing
 from sxp_common.settings import Settings
 from sxp_common.topics import DEADLETTER
 
@@ -104,7 +104,8 @@ def dead_letter(service: str, record: InboundRecord, reason_code: str, detail: s
             "failed_at": datetime.now(UTC),
         },
     )
-    return Outgoing(DEADLETTER, f"{record.topic}:{record.partition}:{record.offset}", value)
+    key = f"{record.topic}:{record.partition}:{record.offset}"
+    return Outgoing(DEADLETTER, key, value, tracing.trace_headers(record))
 
 
 @dataclass
@@ -132,8 +133,17 @@ def outgoing(topic: str, key: str, record: dict[str, Any], headers: dict[str, st
     return Outgoing(topic, key, avro.encode(topic, record), headers or {})
 
 
+def continuing(record: InboundRecord, messages: Iterable[Outgoing]) -> list[Outgoing]:
+    """`messages` carrying the trace of the consumed `record` they were made from."""
+    headers = tracing.trace_headers(record)
+    return [replace(m, headers={**headers, **m.headers}) for m in messages] if headers else list(messages)
+
+
 async def publish_all(broker: KafkaBroker, messages: Iterable[Outgoing]) -> int:
     """Send every message without waiting in between, then wait for all acks once."""
+    # Headers travel as given: outgoing(..., tracing.trace_headers(record)) or
+    # continuing(record, messages) carry the consumed record's trace (W3C traceparent).
+    messages = list(messages)
     futures = [
         await broker.publish(
             m.value,
@@ -146,6 +156,7 @@ async def publish_all(broker: KafkaBroker, messages: Iterable[Outgoing]) -> int:
     ]
     if futures:
         await asyncio.gather(*futures)
+        tracing.count_produced(m.topic for m in messages)
     return len(futures)
 
 

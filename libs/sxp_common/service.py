@@ -8,7 +8,9 @@ The handler raising means "not done": the batch is redelivered, nothing is lost.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
+import time
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from dataclasses import dataclass, field
@@ -18,6 +20,7 @@ import asyncpg
 from faststream import Context, FastStream
 from faststream.kafka import KafkaBroker
 
+from sxp_common import health, tracing
 from sxp_common.db import create_service_pool
 from sxp_common.kafka import (
     InboundRecord,
@@ -103,27 +106,51 @@ def build_service(
     settings = settings or get_settings()
     broker = make_broker(settings, name)
     logger = configure_logging(name, settings.log_level)
-    ctx = ServiceContext(name, f"sxp-{name.replace('_', '-')}", settings, broker, logger)
+    tracing.configure(name, settings.instance_id)
+    ctx = ServiceContext(name, f"sxp-{name.replace('_', '-')}", settings, broker, logger,
+                         counters=Counters(name))
+    subscriber = broker.subscriber(*topics, **batch_subscriber_options(settings, ctx.group))
+    monitor = health.Monitor(name, settings.instance_id, settings.home, subscriber, lambda: ctx.pool)
 
-    @broker.subscriber(*topics, **batch_subscriber_options(settings, ctx.group))
+    @subscriber
     async def on_batch(body: Any, message: Any = Context("message")) -> None:
-        await process_isolating_poison(ctx, handler, inbound_records(message.raw_message))
+        records = inbound_records(message.raw_message)
+        with tracing.batch_scope(name, records):
+            await process_isolating_poison(ctx, handler, records)
+        monitor.last_batch_at = time.time()
 
     @asynccontextmanager
     async def lifespan() -> AsyncIterator[None]:
         ctx.pool = await create_service_pool(settings, db_role or name)
         logger.info("started", extra={"topics": list(topics), "group": ctx.group})
-        try:
-            if resources is None:
-                yield
-            else:
-                async with resources(ctx):
+        async with keep_heartbeat(monitor, settings.health_port):
+            try:
+                if resources is None:
                     yield
-        finally:
-            await ctx.pool.close()
-            logger.info("stopped", extra={"counters": ctx.counters.snapshot()})
+                else:
+                    async with resources(ctx):
+                        yield
+            finally:
+                await ctx.pool.close()
+                logger.info("stopped", extra={"counters": ctx.counters.snapshot()})
 
     return FastStream(broker, lifespan=lifespan, logger=None), ctx
+
+
+@asynccontextmanager
+async def keep_heartbeat(monitor: health.Monitor, port: int | None) -> AsyncIterator[None]:
+    """Write the heartbeat while the service runs; serve /livez and /readyz when `port` is set."""
+    task = asyncio.create_task(monitor.run())
+    server = await health.serve_http(monitor, port) if port else None
+    try:
+        yield
+    finally:
+        if server is not None:
+            server.close()
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
+        tracing.flush()
 
 
 def run_service(app: FastStream) -> None:

@@ -70,6 +70,8 @@ class Settings(BaseSettings):
     # A policy file for the enrichment gate; unset uses the packaged default.
     enrichment_policy: Path | None = None
     log_level: str = "INFO"
+    # The port answering /livez and /readyz (App Platform probes); unset: no HTTP server.
+    health_port: int | None = None
     consumer_max_records: int = 500
     consumer_batch_timeout_ms: int = 100
     # Handoff (Lead Card Batch v1): the exporter service's transport (file, api or queue),

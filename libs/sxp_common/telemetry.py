@@ -1,7 +1,9 @@
 """Structured JSON logs and in-process counters; never contact data.
 
 Log records carry ids (job, batch, lead card) as `extra={"sxp": {...}}`; the
-formatter writes one JSON object a line.
+formatter writes one JSON object a line, with the trace id of the current span and
+the sampled traces of the records in the batch being handled (`trace_ids`).
+Counters are also OpenTelemetry metrics (sxp_common.tracing).
 """
 
 from __future__ import annotations
@@ -12,6 +14,8 @@ import sys
 import time
 from collections import Counter
 from typing import Any
+
+from sxp_common import tracing
 
 _RESERVED = set(vars(logging.makeLogRecord({})))
 
@@ -31,6 +35,7 @@ class JsonFormatter(logging.Formatter):
             "logger": record.name,
             "msg": record.getMessage(),
         }
+        payload.update(tracing.trace_fields())
         for key, value in vars(record).items():
             if key not in _RESERVED and not key.startswith("_") and key not in payload:
                 payload[key] = value
@@ -54,13 +59,16 @@ def configure_logging(service: str, level: str = "INFO") -> logging.Logger:
 class Counters:
     """Monotonic counters a service keeps about what it did (logged per batch)."""
 
-    def __init__(self) -> None:
+    def __init__(self, service: str = "") -> None:
+        self.service = service
         self.values: Counter[str] = Counter()
         self.started = time.monotonic()
 
     def add(self, **increments: int) -> None:
-        """Add to named counters."""
+        """Add to named counters (and to their metrics, when the service is named)."""
         self.values.update({k: v for k, v in increments.items() if v})
+        if self.service:
+            tracing.count(self.service, increments)
 
     def snapshot(self) -> dict[str, int]:
         """The counters as a plain dict."""

@@ -17,7 +17,8 @@ from services.adapter.providers.models import PersonQuery, ProviderResult
 from services.adapter.providers.waterfall import run_waterfall
 from services.adapter.records import audit_for_batch, started_event
 from sxp_common import audit
-from sxp_common.kafka import InboundRecord, Outgoing, decode_batch, outgoing, publish_all
+from sxp_common import tracing
+from sxp_common.kafka import InboundRecord, Outgoing, continuing, decode_batch, outgoing, publish_all
 from sxp_common.service import ServiceContext
 from sxp_common.topics import ENRICHMENT_COMPLETED
 
@@ -41,8 +42,8 @@ async def on_enrichment_batch_requested(ctx: ServiceContext, records: list[Inbou
     """Handle sxp.enrichment.requested.v1 batch by batch."""
     decoded = decode_batch(ctx.name, records)
     messages: list[Outgoing] = list(decoded.dead_letters)
-    for _, request in decoded.records:
-        messages += await _enrich(ctx, request)
+    for record, request in decoded.records:
+        messages += continuing(record, await _enrich(ctx, request))
     await publish_all(ctx.broker, messages)
 
 
@@ -72,6 +73,8 @@ async def _enrich(ctx: ServiceContext, request: dict[str, Any]) -> list[Outgoing
         await write_tier2(conn, outcomes)
         await update_cards(conn, outcomes)
         await settle_batch(conn, batch_id, request["reserved_usd"], by_provider, status, record)
+    for name, spent in by_provider.items():
+        tracing.add_cost(spent["cost_usd"], name)
     ctx.counters.add(batches=1, enriched=sum(o.status == "ENRICHED" for o in outcomes),
                      failed=sum(o.status == "FAILED" for o in outcomes))
     ctx.logger.info("batch enriched", extra={

@@ -12,7 +12,7 @@ from services.enrichment_gate.domain import load_policy
 from services.enrichment_gate.planning import decide
 from services.enrichment_gate.records import decision_events, requested_record
 from sxp_common import audit
-from sxp_common.kafka import InboundRecord, Outgoing, decode_batch, outgoing, publish_all
+from sxp_common.kafka import InboundRecord, Outgoing, continuing, decode_batch, outgoing, publish_all
 from sxp_common.service import ServiceContext
 from sxp_common.topics import ENRICHMENT_REQUESTED
 
@@ -21,8 +21,8 @@ async def on_enrichment_command(ctx: ServiceContext, records: list[InboundRecord
     """Handle sxp.enrichment.commands.v1, one command at a time under the budget lock."""
     batch = decode_batch(ctx.name, records)
     messages: list[Outgoing] = list(batch.dead_letters)
-    for _, command in batch.records:
-        messages += await _apply(ctx, command)
+    for record, command in batch.records:
+        messages += continuing(record, await _apply(ctx, command))
     await publish_all(ctx.broker, messages)
 
 

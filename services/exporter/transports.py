@@ -17,6 +17,7 @@ import httpx
 from faststream.kafka import KafkaBroker
 
 from services.exporter.domain import LeadBatch, sign
+from sxp_common import tracing
 from sxp_common.kafka import outgoing, publish_all
 from sxp_common.retry import RetryableHTTPError, RetryPolicy, call_with_retries, parse_retry_after
 from sxp_common.settings import Settings
@@ -183,7 +184,7 @@ class QueueTransport:
 
     async def send(self, batch: LeadBatch) -> str:
         """Publish and wait for the acks (acks=all, idempotent producer)."""
-        headers = {"sxp-checksum": batch.checksum, "sxp-schema-version": "v1"}
+        headers = {"sxp-checksum": batch.checksum, "sxp-schema-version": "v1", **tracing.inject({})}
         await publish_all(self.broker, [outgoing(LEAD_BATCH, batch.batch_id, batch.avro_record(), headers)])
         return f"kafka:{LEAD_BATCH}/{batch.batch_id}"
 

@@ -10,6 +10,7 @@ from services.ingest.domain import to_raw_record
 from sxp_common.kafka import InboundRecord, decode_batch, outgoing, publish_all
 from sxp_common.positions import claim_fresh
 from sxp_common.service import ServiceContext
+from sxp_common.tracing import trace_headers
 from sxp_common.topics import PROFILES_RAW, PROFILES_REJECTED
 
 EMITTED_OUTCOMES = {"stored", "new_version", "redelivered"}
@@ -22,6 +23,7 @@ async def on_profiles_submitted(ctx: ServiceContext, records: list[InboundRecord
     submissions = [value for _, value in batch.records]
     plan = plan_batch(submissions, now)
     position_of = {value["submission_id"]: (r.topic, r.partition, r.offset) for r, value in batch.records}
+    record_of = {value["submission_id"]: r for r, value in batch.records}
     async with ctx.db().acquire() as conn, conn.transaction():
         fresh_positions = await claim_fresh(conn, ctx.group, records)
         stored = await upsert_profiles(conn, plan.unique)
@@ -30,13 +32,16 @@ async def on_profiles_submitted(ctx: ServiceContext, records: list[InboundRecord
         counts = count_outcomes(plan, outcomes, fresh_ids)
         await add_job_counts(conn, counts)
     # Published only after the commit; consumers downstream are idempotent by id.
+    # Each record continues the trace of the submission it came from (one trace per profile).
     messages = [
-        outgoing(PROFILES_RAW, p.profile_id, to_raw_record(p, s.version))
+        outgoing(PROFILES_RAW, p.profile_id, to_raw_record(p, s.version),
+                 trace_headers(record_of[p.submission_id]))
         for p, s in zip(plan.unique, stored, strict=True)
         if s.outcome in EMITTED_OUTCOMES
     ]
     messages += [
-        outgoing(PROFILES_REJECTED, item.submission["submission_id"], rejected_record(item, now))
+        outgoing(PROFILES_REJECTED, item.submission["submission_id"], rejected_record(item, now),
+                 trace_headers(record_of[item.submission["submission_id"]]))
         for item in plan.rejected
     ]
     messages += batch.dead_letters
@@ -45,6 +50,7 @@ async def on_profiles_submitted(ctx: ServiceContext, records: list[InboundRecord
         consumed=len(records),
         dead_lettered=len(batch.dead_letters),
         rejected=len(plan.rejected),
+        deduplicated=sum(c.get("duplicates", 0) for c in counts.values()),
         emitted=len(messages),
     )
     ctx.logger.info(

@@ -18,7 +18,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from services.labeler.rulebook import Rule, RuleBook
+from services.labeler.rulebook import MIN_SUFFIX_STEM, Rule, RuleBook
 from services.labeler.text import (
     BREAK,
     emoji_chars,
@@ -110,10 +110,24 @@ def _token_hits(book: RuleBook, tokens: list[str], source: str, base: int) -> li
             key = f"{key} {tokens[j - 1]}"
             if key in table:
                 best, end = table[key], j
-        if best and end > covered:
-            hits += _rule_hits(best, source, f"{source}:{best[0].pattern}", base + i, scopes[i])
+        if best is None and end == i + 1:
+            best = _suffix_rules(book, tokens[i])
+        if best is not None and end > covered:
+            if best:
+                hits += _rule_hits(best, source, f"{source}:{best[0].pattern}", base + i,
+                                   scopes[i])
             covered = end
     return hits
+
+
+def _suffix_rules(book: RuleBook, token: str) -> tuple[Rule, ...] | None:
+    """Rules for the longest listed ending of a long word without a rule of its own."""
+    for length in book.suffix_lengths:
+        if len(token) - length >= MIN_SUFFIX_STEM:
+            rules = book.suffixes.get(token[-length:])
+            if rules:
+                return rules
+    return None
 
 
 def _unspaced_hits(book: RuleBook, folded: str, source: str, base: int) -> list[Hit]:

@@ -5,10 +5,14 @@ Term tables (terms_*.tsv), one rule row per pattern, tab-separated:
     pattern  kind  weight  persona  tribe  industry
 
 kind is term (a word or phrase, matched on whole words; a hashtag matches it too, split on
-case changes or written as one word), hashtag (a whole hashtag body), emoji, category (words
-inside the platform category), domain (the external link's host or a parent domain) or
-username (a substring of the username's letters). Each label column is "-" or a label id,
-optionally "id@weight" to override the row weight for that dimension.
+case changes or written as one word), suffix (the end of one long word that has no rule of
+its own: German and Dutch compounds, "Laufcoach", "Zahnärztin"), hashtag (a whole hashtag
+body), emoji, category (words inside the platform category), domain (the external link's
+host or a parent domain) or username (a substring of the username's letters). Each label
+column is "-" or a label id, optionally "id@weight" to override the row weight for that
+dimension. A term row with "-" in all three columns is a neutral phrase: it labels nothing,
+but as the longest match it hides the shorter terms inside it ("book online" is not about
+books).
 
 Policy tables: personas.tsv (persona, execution_label, default_tribe, default_industry,
 industry_from_tribe), execution.tsv (execution_label, precedence), tribes.tsv (tribe,
@@ -29,8 +33,9 @@ from services.labeler.text import emoji_key, fold, is_unspaced_pattern, words
 
 DIMENSIONS: tuple[str, ...] = ("persona", "tribe", "industry")
 KINDS: frozenset[str] = frozenset(
-    {"term", "phrase", "hashtag", "emoji", "category", "domain", "username"}
+    {"term", "phrase", "suffix", "hashtag", "emoji", "category", "domain", "username"}
 )
+MIN_SUFFIX_STEM = 3  # a suffix rule needs at least this many letters in front of it
 _PLURAL_ES = re.compile(r"(s|x|z|ch|sh)$")
 _PLURAL_IES = re.compile(r"[^aeiou]y$")
 
@@ -92,6 +97,8 @@ class RuleBook:
     username_lengths: tuple[int, ...]
     unspaced: Mapping[str, tuple[Rule, ...]]
     unspaced_regex: re.Pattern[str] | None
+    suffixes: Mapping[str, tuple[Rule, ...]]
+    suffix_lengths: tuple[int, ...]
     personas: Mapping[str, PersonaPolicy]
     precedence: Mapping[str, int]
     tribe_industry: Mapping[str, str]
@@ -102,7 +109,7 @@ class RuleBook:
     def all_rules(self) -> Iterator[Rule]:
         """Every compiled rule (variants included), for audits and tests."""
         for table in (self.words, self.hashtags, self.categories, self.emoji, self.domains,
-                      self.usernames, self.unspaced):
+                      self.usernames, self.unspaced, self.suffixes):
             for rules in table.values():
                 yield from rules
 
@@ -175,6 +182,8 @@ def _index(rules: list[Rule]) -> dict[str, dict[str, list[Rule]]]:
             tables["domains"][fold(rule.pattern)].append(rule)
         elif rule.kind == "username":
             tables["usernames"][re.sub(r"[^a-z]", "", fold(rule.pattern))].append(rule)
+        elif rule.kind == "suffix":
+            tables["suffixes"][rule.key.replace(" ", "")].append(rule)
         else:
             tables["categories"][rule.key].append(rule)
     return tables
@@ -205,11 +214,21 @@ def load_term_rules() -> list[Rule]:
             for rule in parse_term_row(row)]
 
 
+def load_neutral_phrases() -> list[str]:
+    """The keys of term rows that label nothing ("-" in every column): they only hide."""
+    return [key for name in _table_names("terms_") for row in _rows(name)
+            if len(row) == 6 and row[1] in ("term", "phrase") and row[3:] == ["-", "-", "-"]
+            for key in [" ".join(w for w in words(fold(row[0])) if w)] if key]
+
+
 @lru_cache(maxsize=1)
 def rulebook() -> RuleBook:
     """The compiled rule book (read from the packaged tables once, then cached)."""
     tables = _index(load_term_rules())
     words_table = _frozen(tables["words"])
+    for key in load_neutral_phrases():
+        words_table.setdefault(key, ())
+    suffixes = _frozen(tables["suffixes"])
     categories = _frozen(tables["categories"])
     unspaced = _frozen(tables["unspaced"])
     usernames = _frozen(tables["usernames"])
@@ -230,6 +249,8 @@ def rulebook() -> RuleBook:
         username_lengths=tuple(sorted({len(k) for k in usernames})),
         unspaced=unspaced,
         unspaced_regex=re.compile(alternation) if alternation else None,
+        suffixes=suffixes,
+        suffix_lengths=tuple(sorted({len(k) for k in suffixes}, reverse=True)),
         personas=personas,
         precedence=precedence,
         tribe_industry=tribe_industry,

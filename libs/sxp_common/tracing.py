@@ -1,0 +1,399 @@
+"""OpenTelemetry for every process: providers from OTEL_* variables, W3C trace context in
+Kafka headers, one span per record parented on the record's trace, and the metrics.
+
+OTEL_TRACES_EXPORTER / OTEL_METRICS_EXPORTER: `console` (default: one compact JSON line per
+span or export on stderr, i.e. the service's log), `otlp` (http/protobuf, OTEL_EXPORTER_OTLP_*
+say where) or `none`; OTEL_SERVICE_NAME and OTEL_RESOURCE_ATTRIBUTES name the process.
+Sampling is decided where a trace starts (`sxp publish`: one trace per profile) and followed
+by every service. OTEL_TRACES_SAMPLER unset: at most DEFAULT_ROOTS_PER_SECOND new traces a
+second per process, so one published profile is always traced and 10,000 yield a few dozen
+complete traces, not 30,000 spans per service; parentbased_always_on traces everything.
+Spans are exported by a BatchSpanProcessor, off the consuming path.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+import threading
+import time
+from collections import Counter as Tally
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from contextvars import ContextVar
+from dataclasses import dataclass, field
+from types import SimpleNamespace
+from typing import Any, Protocol
+
+from opentelemetry import trace
+from opentelemetry.context import Context
+from opentelemetry.metrics import Counter, Histogram, Meter
+from opentelemetry.sdk.metrics import MeterProvider
+from opentelemetry.sdk.metrics.export import (
+    ConsoleMetricExporter, MetricExporter, MetricReader, PeriodicExportingMetricReader)
+from opentelemetry.sdk.resources import Resource
+from opentelemetry.sdk.trace import TracerProvider
+from opentelemetry.sdk.trace.export import BatchSpanProcessor, ConsoleSpanExporter, SpanExporter
+from opentelemetry.sdk.trace.sampling import (
+    ALWAYS_OFF, ALWAYS_ON, Decision, ParentBased, Sampler, SamplingResult, TraceIdRatioBased)
+from opentelemetry.trace import Link, NonRecordingSpan, Span, SpanKind
+from opentelemetry.trace.propagation.tracecontext import TraceContextTextMapPropagator
+
+TRACEPARENT, TRACESTATE = "traceparent", "tracestate"
+DEFAULT_ROOTS_PER_SECOND, MAX_LOGGED_TRACE_IDS = 10.0, 20
+_PROPAGATOR = TraceContextTextMapPropagator()
+
+
+class RecordLike(Protocol):
+    """What a per-record span needs from a consumed record (sxp_common.kafka.InboundRecord)."""
+
+    topic: str
+    partition: int
+    offset: int
+    headers: tuple[tuple[str, bytes], ...]
+
+
+class RateLimitedSampler(Sampler):
+    """Samples at most `per_second` new traces a second (token bucket, burst of one second)."""
+
+    def __init__(self, per_second: float) -> None:
+        self.per_second = max(per_second, 0.0)
+        self._tokens = max(self.per_second, 1.0)
+        self._updated = time.monotonic()
+        self._lock = threading.Lock()
+
+    def should_sample(self, parent_context: Context | None, trace_id: int, name: str,
+                      kind: SpanKind | None = None, attributes: Any = None,
+                      links: Any = None, trace_state: Any = None) -> SamplingResult:
+        """Sample while tokens are left; refill at `per_second`."""
+        with self._lock:
+            now = time.monotonic()
+            refill = (now - self._updated) * self.per_second
+            self._tokens, self._updated = min(max(self.per_second, 1.0), self._tokens + refill), now
+            sampled = self._tokens >= 1.0
+            self._tokens -= 1.0 if sampled else 0.0
+        return SamplingResult(Decision.RECORD_AND_SAMPLE if sampled else Decision.DROP,
+                              attributes if sampled else None)
+
+    def get_description(self) -> str:
+        """The sampler's name as the SDK reports it."""
+        return f"RateLimitedSampler{{{self.per_second}/s}}"
+
+
+def sampler_from_env(env: Mapping[str, str] | None = None) -> Sampler:
+    """OTEL_TRACES_SAMPLER (+ _ARG) as the specification names them; unset: rate-limited roots."""
+    env = os.environ if env is None else env
+    name = env.get("OTEL_TRACES_SAMPLER", "").strip().lower()
+    arg = env.get("OTEL_TRACES_SAMPLER_ARG", "").strip()
+    if not name:
+        return ParentBased(RateLimitedSampler(DEFAULT_ROOTS_PER_SECOND))
+    ratio = float(arg) if arg else 1.0
+    known: dict[str, Sampler] = {
+        "always_on": ALWAYS_ON, "always_off": ALWAYS_OFF, "traceidratio": TraceIdRatioBased(ratio),
+        "parentbased_always_on": ParentBased(ALWAYS_ON),
+        "parentbased_always_off": ParentBased(ALWAYS_OFF),
+        "parentbased_traceidratio": ParentBased(TraceIdRatioBased(ratio))}
+    if name not in known:
+        raise ValueError(f"OTEL_TRACES_SAMPLER={name!r} is not one of {', '.join(known)}")
+    return known[name]
+
+
+def _exporter_names(variable: str, env: Mapping[str, str]) -> list[str]:
+    names = [n.strip().lower() for n in env.get(variable, "console").split(",") if n.strip()]
+    unknown = [n for n in names if n not in ("console", "otlp", "none")]
+    if unknown:
+        raise ValueError(f"{variable}: unsupported exporter(s) {', '.join(unknown)}")
+    signal = variable.split("_")[1]  # TRACES or METRICS
+    if "otlp" in names:
+        protocol = env.get(f"OTEL_EXPORTER_OTLP_{signal}_PROTOCOL") or env.get(
+            "OTEL_EXPORTER_OTLP_PROTOCOL", "http/protobuf")
+        if protocol != "http/protobuf":
+            raise ValueError(f"OTLP protocol {protocol!r} is not installed; use http/protobuf")
+    return [n for n in names if n != "none"]
+
+
+def _console_line(item: Any) -> str:
+    return str(item.to_json(indent=None)) + "\n"
+
+
+_STDERR = SimpleNamespace(  # sys.stderr at each write: a redirection (a progress bar's) holds
+    write=lambda text: sys.stderr.write(text), flush=lambda: sys.stderr.flush())
+
+
+def span_exporters_from_env(env: Mapping[str, str] | None = None) -> list[SpanExporter]:
+    """The span exporters OTEL_TRACES_EXPORTER names (console when unset)."""
+    names = _exporter_names("OTEL_TRACES_EXPORTER", os.environ if env is None else env)
+    if "otlp" in names:
+        from opentelemetry.exporter.otlp.proto.http.trace_exporter import OTLPSpanExporter
+    return [OTLPSpanExporter() if name == "otlp" else
+            ConsoleSpanExporter(out=_STDERR, formatter=_console_line) for name in names]
+
+
+def metric_exporters_from_env(env: Mapping[str, str] | None = None) -> list[MetricExporter]:
+    """The metric exporters OTEL_METRICS_EXPORTER names (console when unset)."""
+    names = _exporter_names("OTEL_METRICS_EXPORTER", os.environ if env is None else env)
+    if "otlp" in names:
+        from opentelemetry.exporter.otlp.proto.http.metric_exporter import OTLPMetricExporter
+    return [OTLPMetricExporter() if name == "otlp" else
+            ConsoleMetricExporter(out=_STDERR, formatter=_console_line) for name in names]
+
+
+@dataclass
+class Instruments:
+    """The pipeline's metric instruments; every data point carries `service`."""
+
+    meter: Meter
+    consumed: Counter
+    produced: Counter
+    cost: Counter
+    batch_size: Histogram
+    batch_duration: Histogram
+    named: dict[str, Counter] = field(default_factory=dict)
+
+    @classmethod
+    def create(cls, meter: Meter) -> Instruments:
+        """Create the fixed instruments on `meter`."""
+        counter, histogram = meter.create_counter, meter.create_histogram
+        return cls(
+            meter=meter,
+            consumed=counter("sxp.records.consumed", "{record}", "records a service consumed"),
+            produced=counter("sxp.records.produced", "{record}", "records published, by topic"),
+            cost=counter("sxp.enrichment.cost", "USD", "provider spend"),
+            batch_size=histogram("sxp.batch.size", "{record}", "records per consumed batch"),
+            batch_duration=histogram("sxp.batch.duration", "s", "processing time of a batch"))
+
+    def counter(self, key: str) -> Counter | None:
+        """The counter for a ServiceContext.counters key (None for `consumed`, counted here)."""
+        if key == "consumed":
+            return None
+        if key not in self.named:
+            name = COUNTER_NAMES.get(key, f"sxp.{key}")
+            self.named[key] = self.meter.create_counter(name, "1", f"{key} (service counter)")
+        return self.named[key]
+
+
+# ServiceContext.counters keys with a name of their own; any other key becomes sxp.<key>.
+COUNTER_NAMES = {"rejected": "sxp.records.rejected", "deduplicated": "sxp.records.deduplicated",
+                 "dead_lettered": "sxp.records.dead_lettered", "enriched": "sxp.enrichment.enriched"}
+
+
+@dataclass
+class _State:
+    service: str
+    tracer: trace.Tracer
+    instruments: Instruments
+    providers: tuple[Any, ...]
+    parent_based: bool
+
+
+_state: _State | None = None
+_state_lock = threading.Lock()
+_service_var: ContextVar[str | None] = ContextVar("sxp_service", default=None)
+
+
+def configure(service: str, instance: str | None = None, metrics: bool = True) -> None:
+    """Set up tracer and meter providers from OTEL_* once per process (later calls: no-op)."""
+    global _state
+    with _state_lock:
+        if _state is not None:
+            return
+        attributes = {"service.namespace": "sxp"}
+        if "OTEL_SERVICE_NAME" not in os.environ:
+            attributes["service.name"] = "sxp-" + service.replace("_", "-").removeprefix("sxp-")
+        if instance:
+            attributes["service.instance.id"] = instance
+        resource = Resource.create(attributes)
+        tracer_provider = TracerProvider(resource=resource, sampler=sampler_from_env())
+        for exporter in span_exporters_from_env():
+            tracer_provider.add_span_processor(BatchSpanProcessor(exporter))
+        readers: list[MetricReader] = (
+            [PeriodicExportingMetricReader(e) for e in metric_exporters_from_env()] if metrics else [])
+        meter_provider = MeterProvider(resource=resource, metric_readers=readers)
+        trace.set_tracer_provider(tracer_provider)
+        _state = _make_state(service, tracer_provider, meter_provider)
+
+
+def install(service: str, tracer_provider: TracerProvider, meter_provider: MeterProvider) -> None:
+    """Use these providers from now on (tests: in-memory exporter and reader)."""
+    global _state
+    with _state_lock:
+        _state = _make_state(service, tracer_provider, meter_provider)
+
+
+def flush() -> None:
+    """Export whatever spans and metrics are buffered (e.g. before a CLI exits)."""
+    for provider in _state.providers if _state is not None else ():
+        provider.force_flush()
+
+
+def reset() -> None:
+    """Flush, then forget the providers (the next configure() reads OTEL_* again)."""
+    global _state
+    flush()
+    with _state_lock:
+        _state = None
+
+
+def _make_state(service: str, tracer_provider: TracerProvider, meter_provider: MeterProvider) -> _State:
+    return _State(service, tracer_provider.get_tracer("sxp"),
+                  Instruments.create(meter_provider.get_meter("sxp")),
+                  (tracer_provider, meter_provider), isinstance(tracer_provider.sampler, ParentBased))
+
+
+def _current() -> _State:
+    if _state is None:
+        configure("sxp-" + os.path.basename(sys.argv[0] or "python"))
+    return _state  # type: ignore[return-value]  # configure() set it
+
+
+def current_service() -> str:
+    """The service whose batch is being handled, else the process's configured service."""
+    return _service_var.get() or (_state.service if _state else "sxp")
+
+
+def inject(headers: dict[str, str], context: Context | None = None) -> dict[str, str]:
+    """Add traceparent (and tracestate) of `context` (default: the current span) to headers."""
+    _PROPAGATOR.inject(headers, context=context)
+    return headers
+
+
+def extract(headers: Iterable[tuple[str, bytes | str]] | Mapping[str, bytes | str]) -> Context:
+    """The remote trace context carried by Kafka headers (an empty context when none)."""
+    pairs = headers.items() if isinstance(headers, Mapping) else headers
+    carrier = {k: v.decode("latin-1") if isinstance(v, bytes) else v for k, v in pairs
+               if k in (TRACEPARENT, TRACESTATE)}
+    return _PROPAGATOR.extract(carrier)
+
+
+def _trace_carrier(headers: Iterable[tuple[str, bytes]]) -> dict[str, str]:
+    return {k: v.decode("latin-1") for k, v in headers if k in (TRACEPARENT, TRACESTATE)}
+
+
+def start_trace(name: str, attributes: Mapping[str, Any] | None = None) -> dict[str, str]:
+    """Start (and end) the root span of a new trace; the headers that carry it, if sampled."""
+    # Unsampled carries nothing: a record without context gets no span downstream, as a
+    # parent-based sampler treats an unsampled parent, with no header to write or parse.
+    span = _current().tracer.start_span(name, context=Context(), kind=SpanKind.PRODUCER,
+                                        attributes=attributes)
+    span.end()
+    sampled = span.get_span_context().trace_flags.sampled
+    return inject({}, trace.set_span_in_context(span)) if sampled else {}
+
+
+@dataclass
+class _BatchTraces:
+    """The per-record spans of the batch being handled and the headers their children carry."""
+
+    spans: list[Span] = field(default_factory=list)
+    headers: dict[tuple[str, int, int], dict[str, str]] = field(default_factory=dict)
+    trace_ids: list[str] = field(default_factory=list)
+
+
+_batch_var: ContextVar[_BatchTraces | None] = ContextVar("sxp_batch_traces", default=None)
+
+
+def _record_traces(state: _State, service: str, records: Sequence[RecordLike],
+                   links: list[Link]) -> _BatchTraces:
+    """Start a span per traced record, parented on the trace its headers carry."""
+    traces = _BatchTraces()
+    for r in records:
+        carrier = _trace_carrier(r.headers) if r.headers else {}
+        if not carrier:
+            continue
+        key = (r.topic, r.partition, r.offset)
+        parent = trace.get_current_span(_PROPAGATOR.extract(carrier)).get_span_context()
+        if state.parent_based and not parent.trace_flags.sampled:
+            traces.headers[key] = carrier  # not sampled upstream: nothing to record, pass it on
+            continue
+        span = state.tracer.start_span(
+            f"{service} process", context=trace.set_span_in_context(NonRecordingSpan(parent)),
+            kind=SpanKind.CONSUMER, links=links,
+            attributes={"sxp.service": service, "messaging.system": "kafka",
+                        "messaging.destination.name": r.topic,
+                        "messaging.kafka.destination.partition": r.partition,
+                        "messaging.kafka.message.offset": r.offset})
+        traces.spans.append(span)
+        traces.headers[key] = inject({}, trace.set_span_in_context(span))
+        sampled = span.get_span_context().trace_flags.sampled
+        if sampled and len(traces.trace_ids) < MAX_LOGGED_TRACE_IDS:
+            traces.trace_ids.append(f"{span.get_span_context().trace_id:032x}")
+    return traces
+
+
+@contextmanager
+def batch_scope(service: str, records: Sequence[RecordLike]) -> Iterator[None]:
+    """Around one consumed batch: its span, a span per traced record, and the batch metrics."""
+    state = _current()
+    started = time.perf_counter()
+    attributes = {"service": service}
+    service_token = _service_var.set(service)
+    with state.tracer.start_as_current_span(
+        f"{service} batch", kind=SpanKind.CONSUMER,
+        attributes={"sxp.service": service, "messaging.batch.message_count": len(records)},
+    ) as batch_span:
+        batch_context = batch_span.get_span_context()
+        links = [Link(batch_context)] if batch_context.trace_flags.sampled else []
+        traces = _record_traces(state, service, records, links)
+        token = _batch_var.set(traces)
+        try:
+            yield
+        except BaseException as exc:
+            for span in traces.spans:
+                span.set_status(trace.StatusCode.ERROR, type(exc).__name__)
+            raise
+        finally:
+            for span in traces.spans:
+                span.end()
+            _batch_var.reset(token)
+            _service_var.reset(service_token)
+            state.instruments.consumed.add(len(records), attributes)
+            state.instruments.batch_size.record(len(records), attributes)
+            state.instruments.batch_duration.record(time.perf_counter() - started, attributes)
+
+
+def trace_headers(record: RecordLike) -> dict[str, str]:
+    """Headers that continue `record`'s trace on a record produced from it (may be empty)."""
+    traces = _batch_var.get()
+    if traces is not None:
+        found = traces.headers.get((record.topic, record.partition, record.offset))
+        if found is not None:
+            return dict(found)
+    return _trace_carrier(record.headers) if record.headers else {}
+
+
+def count(service: str, increments: Mapping[str, int]) -> None:
+    """Add a service's counters (ServiceContext.counters) to their metric instruments."""
+    if _state is None:
+        return
+    attributes = {"service": service}
+    for key, value in increments.items():
+        instrument = _state.instruments.counter(key)
+        if instrument is not None and value:
+            instrument.add(value, attributes)
+
+
+def count_produced(topics: Iterable[str]) -> None:
+    """Count published records by topic for the current service."""
+    if _state is None:
+        return
+    service = current_service()
+    for topic, n in Tally(topics).items():
+        _state.instruments.produced.add(n, {"service": service, "topic": topic})
+
+
+def add_cost(usd: float, provider: str) -> None:
+    """Record enrichment spend in USD for a provider."""
+    if _state is not None and usd:
+        _state.instruments.cost.add(usd, {"service": current_service(), "provider": provider})
+
+
+def trace_fields() -> dict[str, Any]:
+    """trace_id/span_id of the current sampled span and the batch's record traces, for logs."""
+    fields: dict[str, Any] = {}
+    context = trace.get_current_span().get_span_context()
+    if context.is_valid and context.trace_flags.sampled:
+        fields.update(trace_id=f"{context.trace_id:032x}", span_id=f"{context.span_id:016x}")
+    traces = _batch_var.get()
+    if traces is not None and traces.trace_ids:
+        fields["trace_ids"] = list(traces.trace_ids)
+    return fields
