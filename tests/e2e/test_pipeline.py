@@ -202,3 +202,16 @@ def test_an_undecodable_message_is_dead_lettered_and_its_partition_moves_on(test
     dead = decoded_topic(test_stack, DEADLETTER)
     assert [(d["service"], d["reason_code"], d["value"]) for d in dead] == [("ingest", "not_avro", b"\x00not avro")]
     assert scalar(test_stack, "SELECT count(*) FROM social.raw_social_profiles WHERE username = 'after_garbage'") == 1
+
+
+def test_sigterm_lets_every_service_finish_and_exit_cleanly(test_stack, first_run) -> None:
+    from sxp_cli.processes import instances, services_down
+
+    running = [i for i in instances(test_stack) if i.alive]
+    assert {i.service for i in running} >= {"ingest", "card-factory", "labeler"}
+    sizes = {i.log: i.log.stat().st_size for i in running}
+    assert services_down(test_stack) == len(running)
+    for instance in running:
+        tail = instance.log.read_bytes()[sizes[instance.log]:].decode(errors="replace")
+        assert '"msg": "stopped"' in tail, f"{instance.service}-{instance.index} did not drain and stop"
+    assert not [i for i in instances(test_stack) if i.alive]
