@@ -11,6 +11,7 @@ from aiokafka.admin import AIOKafkaAdminClient
 
 from sxp_common.db import asyncpg_dsn
 from sxp_common.kafka import stop_quietly, topic_partitions
+from sxp_common.kafka_security import client_options
 from sxp_common.settings import Settings
 from sxp_common.topics import TOPICS
 
@@ -98,8 +99,8 @@ async def table_stats(conn: asyncpg.Connection) -> dict[str, Any]:
 
 async def kafka_stats(bootstrap: str) -> dict[str, Any]:
     """Messages per topic (end minus start offsets) and lag per consumer group."""
-    consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap, enable_auto_commit=False)
-    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap)
+    consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap, enable_auto_commit=False, **client_options())
+    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap, **client_options())
     await consumer.start()
     await admin.start()
     try:

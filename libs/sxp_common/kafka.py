@@ -22,6 +22,7 @@ from faststream import AckPolicy
 from faststream.kafka import KafkaBroker
 
 from sxp_common import avro, tracing
+from sxp_common.kafka_security import broker_security, client_options
 from sxp_common.settings import Settings
 from sxp_common.topics import DEADLETTER
 
@@ -53,6 +54,7 @@ def make_broker(settings: Settings, service: str) -> KafkaBroker:
     return KafkaBroker(
         settings.kafka_bootstrap,
         client_id=f"sxp-{service}",
+        security=broker_security(settings),
         enable_idempotence=True,
         acks="all",
         linger_ms=5,
@@ -164,7 +166,7 @@ async def topic_partitions(bootstrap: str, topics: Sequence[str]) -> dict[str, l
     """Partition ids per topic, from the broker's metadata (missing topics map to [])."""
     from aiokafka.admin import AIOKafkaAdminClient
 
-    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap)
+    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap, **client_options())
     await admin.start()
     try:
         described = await admin.describe_topics(list(topics))
@@ -186,7 +188,7 @@ async def read_topic(
     layout = await topic_partitions(bootstrap, [topic])
     if not layout.get(topic):
         raise KeyError(f"topic {topic} does not exist on {bootstrap}")
-    consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap, enable_auto_commit=False)
+    consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap, enable_auto_commit=False, **client_options())
     await consumer.start()
     try:
         partitions = [TopicPartition(topic, p) for p in layout[topic]]

@@ -49,6 +49,15 @@ class Settings(BaseSettings):
     # local (always, at the URL's port), or external (never).
     stack_postgres: str = "auto"
     kafka_bootstrap: str = LOCAL_KAFKA_BOOTSTRAP
+    # PLAINTEXT locally; SASL_SSL with the cluster's CA for a managed cluster.
+    kafka_security_protocol: str = "PLAINTEXT"
+    kafka_sasl_mechanism: str = "SCRAM-SHA-256"
+    kafka_username: str = ""
+    kafka_password: str = ""
+    kafka_ca_file: Path | None = None
+    kafka_ca_cert: str = ""
+    # Replicas of each topic the project creates (3 on a managed cluster).
+    kafka_replication_factor: int = 1
     database_url: str = LOCAL_DATABASE_URL
     # Password every service role logs in with (local default; App Platform injects a secret).
     db_service_password: str = "sxp-local-service"

@@ -58,7 +58,11 @@ async def ensure_topics(bootstrap: str, timeout_s: float = 60.0) -> list[str]:
     """Create every missing project topic; return the names it created."""
     from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 
-    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap, request_timeout_ms=15000)
+    from sxp_common.kafka_security import client_options
+    from sxp_common.settings import Settings
+
+    replicas = Settings().kafka_replication_factor
+    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap, request_timeout_ms=15000, **client_options())
     await admin.start()
     try:
         existing = set(await admin.list_topics())
@@ -66,7 +70,7 @@ async def ensure_topics(bootstrap: str, timeout_s: float = 60.0) -> list[str]:
         if missing:
             await admin.create_topics(
                 [
-                    NewTopic(spec.name, spec.partitions, 1, topic_configs=dict(spec.config))
+                    NewTopic(spec.name, spec.partitions, replicas, topic_configs=dict(spec.config))
                     for spec in missing
                 ],
                 timeout_ms=int(timeout_s * 1000),
@@ -93,7 +97,9 @@ async def topic_config(bootstrap: str, topic: str) -> dict[str, str]:
     from aiokafka.admin import AIOKafkaAdminClient
     from aiokafka.admin.config_resource import ConfigResource, ConfigResourceType
 
-    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap)
+    from sxp_common.kafka_security import client_options
+
+    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap, **client_options())
     await admin.start()
     try:
         result = await admin.describe_configs([ConfigResource(ConfigResourceType.TOPIC, topic)])
