@@ -4,18 +4,20 @@ from __future__ import annotations
 
 import asyncio
 import json
+import logging
 import os
 import sys
 from pathlib import Path
 from typing import Annotated, Optional
 
 import typer
+from aiokafka.errors import KafkaConnectionError
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
 from sxp_cli import processes
-from sxp_cli.reader import InputError
+from sxp_cli.reader import InputError, read_rows
 from sxp_common.settings import Settings
 
 app = typer.Typer(
@@ -30,7 +32,7 @@ fixtures_app = typer.Typer(help="Synthetic input profiles.", no_args_is_help=Tru
 app.add_typer(services_app, name="services")
 app.add_typer(fixtures_app, name="fixtures")
 console = Console()
-err = Console(stderr=True)
+err = Console(stderr=True, soft_wrap=True)
 
 from sxp_cli.audit_cmd import audit_app, replay_app  # noqa: E402
 from sxp_cli.enrich_cmd import enrich_app  # noqa: E402
@@ -101,6 +103,7 @@ def publish(
 
     if platform and platform.lower() not in ("tiktok", "threads", "x"):
         raise UserError(f"--platform must be tiktok, threads or x, not {platform!r}")
+    read_rows(file)  # one-line error for a missing file or unknown format, before any work
     progress = Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
                         TimeElapsedColumn(), console=err, disable=as_json)
     with progress:
@@ -176,6 +179,8 @@ def demo(
 
 def main() -> None:
     """Entry point: run the app, turning every error into one line on stderr."""
+    # Client libraries log connection retries themselves; the CLI reports one line instead.
+    logging.getLogger("aiokafka").setLevel(logging.CRITICAL)
     try:
         app()
     except (UserError, InputError, processes.ProcessError, ValueError) as exc:
@@ -184,6 +189,9 @@ def main() -> None:
     except KeyboardInterrupt:
         err.print("[red]interrupted[/]")
         sys.exit(130)
+    except (ConnectionError, KafkaConnectionError) as exc:
+        err.print(f"[red]error:[/] cannot reach a server ({exc}); is the stack up? try `sxp stack up`")
+        sys.exit(1)
     except Exception as exc:  # the last line of defence: one line, no traceback
         if os.environ.get("SXP_DEBUG"):
             raise
