@@ -90,7 +90,8 @@ class Settings(BaseSettings):
     export_api_url: str = "http://127.0.0.1:19102/v1/lead-batches"
     export_hmac_secret: str = "sxp-local-hmac"
     export_dir: Path | None = None
-    export_batch_size: int = Field(default=500, ge=1, le=1000)
+    # 250 keeps every card id inline in the handoff audit event (sxp audit trail --lead-card).
+    export_batch_size: int = Field(default=250, ge=1, le=1000)
 
     def database_url_explicit(self) -> bool:
         """True when the Postgres server is the user's, so the stack must not start its own."""

@@ -57,7 +57,7 @@ class Exporter:
     producer: Producer
     actor: audit.Actor
     logger: logging.Logger
-    batch_size: int = 500
+    batch_size: int = 250
     contract: Contract = field(default_factory=load_contract)
 
 
