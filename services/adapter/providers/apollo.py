@@ -13,15 +13,13 @@ from __future__ import annotations
 import asyncio
 import logging
 import random
-import uuid
 from collections.abc import Callable, Sequence
+from typing import Any
 
 import httpx
 
 from services.adapter.providers.base import (
-    credential_for,
-    DEFAULT_TIMEOUT, CallSettings, Sleep, chunked, clean, describe_failure, failed_results,
-    guarded_post, name_parts, run_chunks,
+    HttpProviderClient, credential_for, DEFAULT_TIMEOUT, CallSettings, Sleep, clean, failed_results, name_parts,
 )
 from services.adapter.providers.models import (
     APOLLO_MAX_DETAILS, ApolloBulkMatchRequest, ApolloBulkMatchResponse, ApolloOrganization,
@@ -148,7 +146,7 @@ def _log_matches(results: Sequence[ProviderResult]) -> None:
             )
 
 
-class ApolloClient:
+class ApolloClient(HttpProviderClient):
     """Enriches people through Apollo's bulk_match, 10 a call, with retries and a breaker."""
 
     name = PROVIDER
@@ -173,17 +171,12 @@ class ApolloClient:
     ) -> None:
         if reveal_phone_number and not webhook_url:
             raise ValueError("Apollo requires webhook_url when reveal_phone_number is true")
-        self.http = http
-        self.url = base_url.rstrip("/") + BULK_MATCH_PATH
-        self._api_key = api_key
+        self._connect(http, base_url.rstrip("/") + BULK_MATCH_PATH, api_key, retry_policy, breaker,
+                      CallSettings(timeout=timeout, sleep=sleep, rng=rng), max_concurrency)
         self.usd_per_credit = usd_per_credit
         self.reveal_phone_number = reveal_phone_number
         self.reveal_personal_emails = reveal_personal_emails
         self.webhook_url = webhook_url
-        self.breaker = breaker or CircuitBreaker(PROVIDER)
-        self.call = CallSettings(policy=retry_policy or RetryPolicy(), breaker=self.breaker,
-                                 timeout=timeout, sleep=sleep, rng=rng)
-        self.max_concurrency = max_concurrency
 
     @classmethod
     def from_settings(
@@ -194,20 +187,8 @@ class ApolloClient:
         api_key = credential_for(settings.apollo_api_key, base_url)
         return cls(http, base_url, api_key, usd_per_credit, **kwargs)  # type: ignore[arg-type]
 
-    async def enrich(self, queries: list[PersonQuery]) -> list[ProviderResult]:
-        """One result per query, in order; 10 people per HTTP call."""
-        if not queries:
-            return []
-        return await run_chunks(chunked(queries, self.max_batch), self._enrich_chunk,
-                                self.max_concurrency)
-
-    async def _enrich_chunk(self, chunk: list[PersonQuery]) -> list[ProviderResult]:
-        """One bulk_match call for at most 10 queries; failures become "failed" results."""
-        request_id = uuid.uuid4().hex
-        if not self._api_key:
-            log.warning("apollo call skipped request_id=%s size=%d: no API key", request_id,
-                        len(chunk))
-            return failed_results(chunk, PROVIDER, "auth error: missing API key", request_id)
+    def build_request(self, chunk: list[PersonQuery]) -> tuple[dict[str, str], Any, dict[str, str] | None]:
+        """One bulk_match call: at most 10 details, reveal flags as query parameters."""
         request = ApolloBulkMatchRequest(
             details=[build_detail(q) for q in chunk],
             reveal_personal_emails=self.reveal_personal_emails,
@@ -215,22 +196,11 @@ class ApolloClient:
         )
         headers = {"x-api-key": self._api_key, "Content-Type": "application/json",
                    "Accept": "application/json", "Cache-Control": "no-cache"}
-        try:
-            response = await guarded_post(self.http, self.url, headers=headers,
-                                          json=request.body(), params=request.query_params(),
-                                          call=self.call)
-            request_id = response.headers.get("x-request-id") or request_id
-            answer = ApolloBulkMatchResponse.model_validate(response.json())
-        except Exception as exc:
-            error = describe_failure(exc)
-            log.warning("apollo call failed request_id=%s size=%d error=%s %s", request_id,
-                        len(chunk), error, " ".join(getattr(exc, "__notes__", [])))
-            return failed_results(chunk, PROVIDER, error, request_id)
+        return headers, request.body(), request.query_params()
+
+    def map_answer(self, chunk: list[PersonQuery], body: Any, request_id: str) -> tuple[list[ProviderResult], str]:
+        """Matches aligned with the details sent; credits shared among the matched people."""
+        answer = ApolloBulkMatchResponse.model_validate(body)
         results = map_response(chunk, answer, self.usd_per_credit, request_id)
-        log.info(
-            "apollo call done request_id=%s size=%d matched=%d credits=%s",
-            request_id, len(chunk), sum(r.status == "matched" for r in results),
-            answer.credits_consumed,
-        )
         _log_matches(results)
-        return results
+        return results, f" credits={answer.credits_consumed}"

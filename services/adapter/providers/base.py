@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import random
+import uuid
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Protocol, runtime_checkable
@@ -211,3 +212,60 @@ def credential_for(api_key: str, base_url: str) -> str:
 
         return SANDBOX_API_KEY
     return api_key
+
+
+class HttpProviderClient:
+    """What every provider client shares: endpoint and key, retries, breaker, chunked calls.
+
+    A client names itself (`name`, `max_batch`), builds one request for a chunk
+    (`build_request`) and maps the answer (`map_answer`); calling, failing soft into
+    "failed" results and logging with masked values happen here once.
+    """
+
+    name = "provider"
+    max_batch = 1
+
+    def _connect(
+        self, http: httpx.AsyncClient, url: str, api_key: str, retry_policy: RetryPolicy | None,
+        breaker: CircuitBreaker | None, call: CallSettings, max_concurrency: int,
+    ) -> None:
+        self.http, self.url, self._api_key = http, url, api_key
+        self.breaker = breaker or CircuitBreaker(self.name)
+        self.call = CallSettings(policy=retry_policy or RetryPolicy(), breaker=self.breaker,
+                                 timeout=call.timeout, sleep=call.sleep, rng=call.rng)
+        self.max_concurrency = max_concurrency
+
+    def build_request(self, chunk: list[PersonQuery]) -> tuple[dict[str, str], Any, dict[str, str] | None]:
+        """Headers, JSON body and query parameters of one call (provider-specific)."""
+        raise NotImplementedError
+
+    def map_answer(self, chunk: list[PersonQuery], body: Any, request_id: str) -> tuple[list[ProviderResult], str]:
+        """One result per query from the provider's JSON answer, and a note for the log."""
+        raise NotImplementedError
+
+    async def enrich(self, queries: list[PersonQuery]) -> list[ProviderResult]:
+        """One result per query, in order; `max_batch` people per HTTP call."""
+        if not queries:
+            return []
+        return await run_chunks(chunked(queries, self.max_batch), self._enrich_chunk, self.max_concurrency)
+
+    async def _enrich_chunk(self, chunk: list[PersonQuery]) -> list[ProviderResult]:
+        """One call for a chunk; every failure becomes "failed" results, never an exception."""
+        request_id = uuid.uuid4().hex
+        if not self._api_key:
+            log.warning("%s call skipped request_id=%s size=%d: no API key", self.name, request_id, len(chunk))
+            return failed_results(chunk, self.name, "auth error: missing API key", request_id)
+        headers, body, params = self.build_request(chunk)
+        try:
+            response = await guarded_post(self.http, self.url, headers=headers, json=body, params=params,
+                                          call=self.call)
+            request_id = response.headers.get("x-request-id") or request_id
+            results, note = self.map_answer(chunk, response.json(), request_id)
+        except Exception as exc:
+            error = describe_failure(exc)
+            log.warning("%s call failed request_id=%s size=%d error=%s %s", self.name, request_id,
+                        len(chunk), error, " ".join(getattr(exc, "__notes__", [])))
+            return failed_results(chunk, self.name, error, request_id)
+        log.info("%s call done request_id=%s size=%d matched=%d%s", self.name, request_id, len(chunk),
+                 sum(r.status == "matched" for r in results), note)
+        return results

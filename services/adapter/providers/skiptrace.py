@@ -13,15 +13,13 @@ from __future__ import annotations
 import asyncio
 import logging
 import random
-import uuid
 from collections.abc import Callable, Sequence
+from typing import Any
 
 import httpx
 
 from services.adapter.providers.base import (
-    credential_for,
-    DEFAULT_TIMEOUT, CallSettings, Sleep, chunked, clean, describe_failure, failed_results,
-    guarded_post, is_us_or_unknown, name_parts, run_chunks,
+    HttpProviderClient, credential_for, DEFAULT_TIMEOUT, CallSettings, Sleep, clean, failed_results, is_us_or_unknown, name_parts,
 )
 from services.adapter.providers.models import (
     SKIPTRACE_MAX_REQUESTS, ContactFields, PersonQuery, ProviderResult, SkipTraceAddress,
@@ -143,7 +141,7 @@ def _log_matches(results: Sequence[ProviderResult]) -> None:
             )
 
 
-class SkipTraceClient:
+class SkipTraceClient(HttpProviderClient):
     """Traces people through BatchData's synchronous skip trace, 100 a call."""
 
     name = PROVIDER
@@ -164,15 +162,10 @@ class SkipTraceClient:
         rng: Callable[[], float] = random.random,
         max_concurrency: int = 1,
     ) -> None:
-        self.http = http
-        self.url = base_url.rstrip("/") + SKIP_TRACE_PATH
-        self._api_key = api_key
+        self._connect(http, base_url.rstrip("/") + SKIP_TRACE_PATH, api_key, retry_policy, breaker,
+                      CallSettings(timeout=timeout, sleep=sleep, rng=rng), max_concurrency)
         self.usd_per_match = usd_per_match
         self.include_tcpa_blacklisted = include_tcpa_blacklisted
-        self.breaker = breaker or CircuitBreaker(PROVIDER)
-        self.call = CallSettings(policy=retry_policy or RetryPolicy(), breaker=self.breaker,
-                                 timeout=timeout, sleep=sleep, rng=rng)
-        self.max_concurrency = max_concurrency
 
     @classmethod
     def from_settings(
@@ -183,40 +176,18 @@ class SkipTraceClient:
         api_key = credential_for(settings.skiptrace_api_key, base_url)
         return cls(http, base_url, api_key, usd_per_match, **kwargs)  # type: ignore[arg-type]
 
-    async def enrich(self, queries: list[PersonQuery]) -> list[ProviderResult]:
-        """One result per query, in order; up to 100 people per HTTP call."""
-        if not queries:
-            return []
-        return await run_chunks(chunked(queries, self.max_batch), self._enrich_chunk,
-                                self.max_concurrency)
-
-    async def _enrich_chunk(self, chunk: list[PersonQuery]) -> list[ProviderResult]:
-        """One skip-trace call; failures become "failed" results."""
-        request_id = uuid.uuid4().hex
-        if not self._api_key:
-            log.warning("skiptrace call skipped request_id=%s size=%d: no API key", request_id,
-                        len(chunk))
-            return failed_results(chunk, PROVIDER, "auth error: missing API key", request_id)
+    def build_request(self, chunk: list[PersonQuery]) -> tuple[dict[str, str], Any, dict[str, str] | None]:
+        """One skip-trace call with Bearer auth; TCPA-listed phones excluded unless asked."""
         request = SkipTraceRequest(
             requests=[build_request_item(q) for q in chunk],
             options=SkipTraceOptions(includeTCPABlacklistedPhones=self.include_tcpa_blacklisted),
         )
         headers = {"Authorization": f"Bearer {self._api_key}",
                    "Content-Type": "application/json", "Accept": "application/json"}
-        try:
-            response = await guarded_post(
-                self.http, self.url, headers=headers,
-                json=request.model_dump(exclude_none=True), params=None, call=self.call,
-            )
-            request_id = response.headers.get("x-request-id") or request_id
-            answer = SkipTraceResponse.model_validate(response.json())
-        except Exception as exc:
-            error = describe_failure(exc)
-            log.warning("skiptrace call failed request_id=%s size=%d error=%s %s", request_id,
-                        len(chunk), error, " ".join(getattr(exc, "__notes__", [])))
-            return failed_results(chunk, PROVIDER, error, request_id)
-        results = map_response(chunk, answer, self.usd_per_match, request_id)
-        log.info("skiptrace call done request_id=%s size=%d matched=%d", request_id, len(chunk),
-                 sum(r.status == "matched" for r in results))
+        return headers, request.model_dump(exclude_none=True), None
+
+    def map_answer(self, chunk: list[PersonQuery], body: Any, request_id: str) -> tuple[list[ProviderResult], str]:
+        """Persons matched by requestId (else position); only matches are billed."""
+        results = map_response(chunk, SkipTraceResponse.model_validate(body), self.usd_per_match, request_id)
         _log_matches(results)
-        return results
+        return results, ""
