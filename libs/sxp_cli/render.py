@@ -26,6 +26,14 @@ def render_stats(console: Console, stats: dict[str, Any]) -> None:
     for name, usd in stats.get("spend_by_provider", {}).items():
         spend.add_row(name, f"{usd:,.2f}")
     console.print(tables, topics, lag, audit, spend)
+    checks = stats.get("checks", {})
+    if checks:
+        console.print(
+            f"Tier 2 contacts by label: {checks['tier2_contacts_by_execution_label']} "
+            f"(only allowed labels: {checks['tier2_only_allowed_labels']}); "
+            f"Tier 1 rows with contact data: {checks['tier1_rows_with_contact_data']} "
+            f"of {checks['tier1_rows_scanned']:,} scanned; within budget: {checks['within_budget']}"
+        )
     console.print(
         f"label coverage (persona and tribe): [bold]{stats['coverage']:.1%}[/]   "
         f"enrichment spend: [bold]${stats['spend_usd']:,.2f}[/]"

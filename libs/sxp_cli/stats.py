@@ -9,6 +9,8 @@ import asyncpg
 from aiokafka import AIOKafkaConsumer, TopicPartition
 from aiokafka.admin import AIOKafkaAdminClient
 
+from services.enrichment_gate.domain import load_policy
+from sxp_cli.stats_checks import tier_checks
 from sxp_common.db import asyncpg_dsn
 from sxp_common.kafka import stop_quietly, topic_partitions
 from sxp_common.kafka_security import client_options
@@ -149,6 +151,7 @@ async def collect_stats(settings: Settings) -> dict[str, Any]:
     conn = await asyncpg.connect(asyncpg_dsn(settings.database_url), timeout=10)
     try:
         db = await table_stats(conn)
+        checks = await tier_checks(conn, load_policy(settings.enrichment_policy))
     finally:
         await conn.close()
     kafka = await asyncio.wait_for(kafka_stats(settings.kafka_bootstrap), timeout=30)
@@ -162,6 +165,7 @@ async def collect_stats(settings: Settings) -> dict[str, Any]:
         "spend_by_provider": db["spend_by_provider"],
         "audit_events": db["audit_events"],
         "enrichment": db["enrichment"],
+        "checks": checks,
         "readiness": db["readiness"],
         "ingest": db["ingest"],
     }

@@ -105,6 +105,15 @@ def _interests_only(persona_scores: Mapping[str, Scored], tribe: LabelDecision |
     return LabelDecision("hobbyist", conf, ("signal:interests_only",) + tribe.evidence[:3])
 
 
+def _with_audience(persona: LabelDecision | None, followers: int) -> LabelDecision | None:
+    """A self-described hobbyist ("plant mom", "weekend angler") with a large following is a
+    creator, the same rule the interests-only fallback applies."""
+    if persona is None or persona.id != "hobbyist" or followers < CREATOR_FOLLOWERS:
+        return persona
+    return LabelDecision("creator", persona.confidence,
+                         ("signal:followers_10k",) + persona.evidence[:MAX_EVIDENCE - 1])
+
+
 def _default_tribe(book: RuleBook, tribe_scores: Mapping[str, Scored],
                    persona: LabelDecision | None) -> LabelDecision | None:
     if persona is None or not _undecisive(tribe_scores):
@@ -169,7 +178,7 @@ def label_card(card: Mapping[str, Any]) -> CardLabels:
     signals = card_signals(card)
     scores = {d: boost(book, score(hits, d), d, signals) for d in DIMENSIONS}
     tribe = _decision(scores["tribe"])
-    persona = _decision(scores["persona"]) or _interests_only(
+    persona = _with_audience(_decision(scores["persona"]), _followers(card)) or _interests_only(
         scores["persona"], tribe, _followers(card))
     tribe = tribe or _default_tribe(book, scores["tribe"], persona)
     industry = _industry(book, scores["industry"], persona, tribe)

@@ -121,9 +121,11 @@ def _token_hits(book: RuleBook, tokens: list[str], source: str, base: int) -> li
 
 
 def _suffix_rules(book: RuleBook, token: str) -> tuple[Rule, ...] | None:
-    """Rules for the longest listed ending of a long word without a rule of its own."""
+    """Rules for the longest listed ending of a word without a rule of its own: the whole
+    word, or an ending after a stem of at least MIN_SUFFIX_STEM letters."""
     for length in book.suffix_lengths:
-        if len(token) - length >= MIN_SUFFIX_STEM:
+        stem = len(token) - length
+        if stem == 0 or stem >= MIN_SUFFIX_STEM:
             rules = book.suffixes.get(token[-length:])
             if rules:
                 return rules

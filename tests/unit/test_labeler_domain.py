@@ -339,3 +339,35 @@ def test_missing_or_odd_fields_do_not_break_labeling() -> None:
     assert label_card({}).readiness == "STRUCTURED"
     odd = {"bio": 42, "followers": "12k", "username": None, "platform": "x", "category": 3}
     assert label_card(odd).persona is None
+
+
+def test_a_german_compound_is_read_by_its_listed_ending() -> None:
+    labels = label_card(card("Laufcoach | Trainingspläne für Anfänger"))
+    assert ids(labels.persona) == "coach"
+    assert ids(label_card(card("Zahnärztin in Köln 🦷")).persona) == "healthcare_professional"
+    assert "bio:tierarzt" in (label_card(card("Tierarzt in Graz")).tribe or LabelDecision(
+        "", 0, ())).evidence
+
+
+def test_a_neutral_phrase_hides_the_topic_word_inside_it() -> None:
+    # "book online" is a booking, not a book; "Army vet" is a veteran, not a veterinarian
+    assert ids(label_card(card("Lash & brow studio in Houston | book online")).tribe) == (
+        "beauty_fashion")
+    veteran = label_card(card("Army vet. Dad. Grilling on weekends."))
+    assert ids(veteran.persona) != "healthcare_professional"
+
+
+def test_a_self_described_hobbyist_with_a_large_audience_is_a_creator() -> None:
+    bio = "plant mom of 240+ houseplants 🪴 care tips & propagation"
+    assert ids(label_card(card(bio, followers=96_000)).persona) == "creator"
+    assert ids(label_card(card(bio, followers=900)).persona) == "hobbyist"
+
+
+def test_a_journalist_is_placed_by_the_beat_the_title_names() -> None:
+    labels = label_card(card("Health reporter @NPR. Hospitals, insurance & drug prices."))
+    assert (ids(labels.persona), ids(labels.tribe)) == ("journalist", "health_medicine")
+
+
+def test_someone_hiring_is_not_the_role_they_hire_for() -> None:
+    labels = label_card(card("Tech recruiter | hiring backend engineers in NYC & remote"))
+    assert ids(labels.persona) != "developer"
