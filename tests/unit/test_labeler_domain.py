@@ -309,7 +309,7 @@ def test_surnames_in_the_display_name_are_not_read_as_topics() -> None:
 def test_readiness_pool_and_execution_follow_the_decided_labels() -> None:
     decided = label_card(card("Realtor in Austin", followers=12_000, platform="threads"))
     assert decided.readiness == "LABELED" and decided.audience_pool == "threads.real_estate.mid"
-    undecided = label_card(card("Enterprise account executive. Pipeline and quota."))
+    undecided = label_card(card("Chief operating officer. Ops, people, process."))
     assert undecided.persona is not None and undecided.tribe is None
     assert undecided.readiness == "STRUCTURED"
     assert undecided.audience_pool.endswith("unassigned.nano")
