@@ -20,7 +20,8 @@ from sxp_common.settings import Settings
 
 audit_app = typer.Typer(help="The compliance trail of sensitive actions.", no_args_is_help=True)
 replay_app = typer.Typer(help="Rebuild projections from their topics.", no_args_is_help=True)
-console = Console()
+# Piped or captured output keeps whole rows; a terminal wraps at its own width.
+console = Console(width=None if sys.stdout.isatty() else 200)
 
 TRAIL_COLUMNS = (
     "occurred_at", "event_type", "actor", "batch_id", "lead_card_count", "outcome", "reason",
@@ -33,7 +34,10 @@ async def fetch_trail(
 ) -> list[dict[str, Any]]:
     """Audit rows for a batch, a lead card, or since a time, oldest first."""
     if batch:
-        where, arg = "batch_id = $1", batch
+        # The batch's own events, plus the handoffs that carried any of its cards onward.
+        where, arg = """batch_id = $1 OR (event_type IN ('handoff_emitted', 'handoff_failed')
+            AND lead_card_ids ?| (SELECT coalesce(array_agg(DISTINCT id), '{}') FROM audit.audit_log,
+                                  jsonb_array_elements_text(lead_card_ids) AS id WHERE batch_id = $1))""", batch
     elif lead_card:
         where, arg = "lead_card_ids ? $1", lead_card
     else:
@@ -63,6 +67,21 @@ def _trail_row(row: Any) -> dict[str, Any]:
     }
 
 
+def trail_table(rows: list[dict[str, Any]], show_batch: bool) -> Table:
+    """The trail on screen: short times, batch ids and checksums."""
+    columns = ["time (UTC)", "event", "actor", *(["batch"] if show_batch else []), "cards",
+               "outcome", "reason", "provider / transport", "cost USD", "checksum"]
+    table = Table(*columns, title="audit trail")
+    for row in rows:
+        cells = [row["occurred_at"][:19].replace("T", " "), row["event_type"], row["actor"].split("@")[0],
+                 *([(row["batch_id"] or "")[:8]] if show_batch else []), str(row["lead_card_count"]),
+                 row["outcome"], row["reason"] or "",
+                 row["provider"] or str((row["details"] or {}).get("transport", "")),
+                 "" if row["cost_usd"] is None else f"{row['cost_usd']:.2f}", (row["checksum"] or "")[:12]]
+        table.add_row(*cells)
+    return table
+
+
 @audit_app.command("trail")
 def trail(
     batch: Annotated[Optional[str], typer.Option("--batch", help="A batch or publish job id.")] = None,  # noqa: UP007
@@ -83,10 +102,7 @@ def trail(
         for row in rows:
             writer.writerow({**row, "details": json.dumps(row["details"], sort_keys=True)})
     else:
-        table = Table(*TRAIL_COLUMNS[:-1], title="audit trail")
-        for row in rows:
-            table.add_row(*["" if row[c] is None else str(row[c]) for c in TRAIL_COLUMNS[:-1]])
-        console.print(table if rows else "no audit events match")
+        console.print(trail_table(rows, show_batch=True) if rows else "no audit events match")
 
 
 @replay_app.command("audit")
