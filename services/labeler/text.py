@@ -21,7 +21,8 @@ BREAK = ""
 _HASHTAG = re.compile(r"[#＃]([^\W_][\w]*)")
 _USERNAME_SPLIT = re.compile(r"[^a-z]+")
 _UNSPACED = re.compile(
-    "[\u0900-\u097f\u0e00-\u0e7f\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af]"
+    # Hangul also as its conjoining jamo (\u1100-\u11ff): accent folding decomposes syllables.
+    "[\u0900-\u097f\u0e00-\u0e7f\u1100-\u11ff\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af]"
 )
 _SCHEME = re.compile(r"^[a-z][a-z0-9+.-]*://")
 _EMOJI_NOISE = frozenset("\ufe0f\ufe0e\u200d")

@@ -4,7 +4,7 @@ tests/unit/data/labeler_holdout.jsonl holds hand-written profiles with the perso
 careful human would give (null where a human could not tell). Batch A was written before any
 rule existed; batch B and C were each written fresh and measured once before the rules were
 extended for the gaps they showed (see services/labeler/README.md for those blind numbers).
-labeler_holdout_round_N.jsonl (N = 2, 3, 4) are later fresh batches of the same kind, each
+labeler_holdout_round_N.jsonl (N = 2 to 6) are later fresh batches of the same kind, each
 measured blind through `sxp preview` before the tables were extended; every set must meet the
 same thresholds on its own, so a fix for one batch cannot quietly cost another.
 """
@@ -61,7 +61,7 @@ def test_the_holdout_is_large_diverse_and_uses_taxonomy_ids() -> None:
 
 
 def test_the_later_blind_rounds_are_present_large_and_use_taxonomy_ids() -> None:
-    assert [p.name for p in ROUNDS] == [f"labeler_holdout_round_{n}.jsonl" for n in (2, 3, 4)]
+    assert [p.name for p in ROUNDS] == [f"labeler_holdout_round_{n}.jsonl" for n in (2, 3, 4, 5, 6)]
     for path in ROUNDS:
         rows = _rows(path)
         assert len(rows) >= 100, path.name
