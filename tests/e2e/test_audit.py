@@ -5,8 +5,6 @@ from __future__ import annotations
 import asyncio
 import os
 import signal
-import subprocess
-import sys
 import uuid
 from typing import Any
 
@@ -14,24 +12,14 @@ import pytest
 
 from sxp_cli.processes import instances, services_up
 from sxp_common import audit
-from sxp_common.kafka import make_broker
-from tests.support.pipeline import poll, query, scalar
+from tests.support.pipeline import poll, query, scalar, send, sxp
 
 pytestmark = pytest.mark.e2e
 ACTOR = audit.Actor.service("e2e-test", "test-1")
 
 
 def emit_events(settings: Any, events: list[dict[str, Any]]) -> None:
-    async def run() -> None:
-        broker = make_broker(settings, "e2e-test")
-        await broker.connect()
-        try:
-            for start in range(0, len(events), 2000):
-                await audit.emit(broker, events[start:start + 2000])
-        finally:
-            await broker.stop()
-
-    asyncio.run(run())
+    send(settings, audit.audit_messages(events))
 
 
 def events_for(batch_id: str, count: int) -> list[dict[str, Any]]:
@@ -45,11 +33,6 @@ def events_for(batch_id: str, count: int) -> list[dict[str, Any]]:
 
 def rows_for(settings: Any, batch_id: str) -> int:
     return scalar(settings, "SELECT count(*) FROM audit.audit_log WHERE batch_id = $1", batch_id)
-
-
-def sxp(*args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "sxp_cli.main", *args], capture_output=True,
-                          text=True, timeout=300, env=dict(os.environ))
 
 
 @pytest.fixture(scope="module")

@@ -4,10 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import json
-import os
 import re
-import subprocess
-import sys
 from pathlib import Path
 from typing import Any
 
@@ -18,29 +15,11 @@ from sxp_cli.demo_steps import run_enrichment
 from sxp_cli.enrich_cmd import build_command
 from sxp_cli.fixtures import generate_profiles, write_jsonl
 from sxp_cli.processes import services_up
-from sxp_cli.publish import publish_file
-from sxp_common.kafka import Outgoing, make_broker, outgoing, publish_all, read_topic
+from sxp_common.kafka import Outgoing, outgoing, read_topic
 from sxp_common.topics import ENRICHMENT_COMMANDS, ENRICHMENT_REQUESTED
-from tests.support.pipeline import poll, query, scalar
+from tests.support.pipeline import poll, publish_and_label, query, scalar, send, sxp
 
 pytestmark = pytest.mark.e2e
-
-
-def sxp(*args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "sxp_cli.main", *args], capture_output=True,
-                          text=True, timeout=300, env=dict(os.environ))
-
-
-def republish(settings: Any, messages: list[Outgoing]) -> None:
-    async def run() -> None:
-        broker = make_broker(settings, "e2e-test")
-        await broker.connect()
-        try:
-            await publish_all(broker, messages)
-        finally:
-            await broker.stop()
-
-    asyncio.run(run())
 
 
 def adapter_lag(settings: Any) -> int:
@@ -61,12 +40,7 @@ def labeled_cards(test_stack: Any, tmp_path_factory: pytest.TempPathFactory) -> 
     services_up(test_stack, {})
     path = tmp_path_factory.mktemp("enrich") / "profiles.jsonl"
     write_jsonl(generate_profiles(800, seed=21), path)
-    report = asyncio.run(publish_file(path, test_stack))
-    poll(lambda: scalar(test_stack, "SELECT received FROM ops.ingest_job_counts WHERE job_id = $1", report.job_id) or 0,
-         lambda n: n >= report.published, timeout_s=120)
-    poll(lambda: scalar(test_stack, """SELECT count(*) FROM execution.lead_cards
-                                       WHERE labeled_profile_version IS DISTINCT FROM profile_version"""),
-         lambda n: n == 0, timeout_s=120)
+    publish_and_label(test_stack, path)
     return test_stack
 
 
@@ -124,9 +98,9 @@ def test_a_redelivered_command_or_batch_charges_nothing_twice(labeled_cards) -> 
     commands = [r for r in asyncio.run(read_topic(labeled_cards.kafka_bootstrap, ENRICHMENT_COMMANDS))]
     batches = [r for r in asyncio.run(read_topic(labeled_cards.kafka_bootstrap, ENRICHMENT_REQUESTED))]
     before = ledger_state(labeled_cards)
-    republish(labeled_cards, [Outgoing(r.topic, (r.key or b"").decode(), r.value or b"") for r in commands + batches])
+    send(labeled_cards, [Outgoing(r.topic, (r.key or b"").decode(), r.value or b"") for r in commands + batches])
     marker = build_command(["FEEDBACK"], None, None, None)
-    republish(labeled_cards, [outgoing(ENRICHMENT_COMMANDS, marker["request_id"], marker)])
+    send(labeled_cards, [outgoing(ENRICHMENT_COMMANDS, marker["request_id"], marker)])
     poll(lambda: scalar(labeled_cards, "SELECT count(*) FROM enrichment.requests WHERE request_id = $1", marker["request_id"]),
          lambda n: n == 1, timeout_s=60)
     # The marker command went through the gate after the redelivered ones; the adapter's

@@ -27,11 +27,10 @@ from services.exporter.validation import document_errors
 from sxp_cli.export_cmd import export_command
 from sxp_cli.fixtures import generate_profiles, write_jsonl
 from sxp_cli.processes import services_up
-from sxp_cli.publish import publish_file
 from sxp_common import avro
-from sxp_common.kafka import make_broker, outgoing, publish_all, read_topic
+from sxp_common.kafka import outgoing, read_topic
 from sxp_common.topics import ENRICHMENT_COMPLETED, LEAD_BATCH
-from tests.support.pipeline import poll, query, scalar
+from tests.support.pipeline import poll, publish_and_label, query, scalar, send
 
 pytestmark = pytest.mark.e2e
 ROOT = Path(__file__).resolve().parents[2]
@@ -70,15 +69,6 @@ def assert_trusted(document: dict[str, Any]) -> None:
     assert hashlib.sha256(canonical.encode()).hexdigest() == document["checksum"]
 
 
-async def publish(settings: Any, messages: list[Any]) -> None:
-    broker = make_broker(settings, "e2e-handoff")
-    await broker.connect()
-    try:
-        await publish_all(broker, messages)
-    finally:
-        await broker.stop()
-
-
 def topic_batches(settings: Any) -> list[tuple[bytes, dict[str, Any]]]:
     records = asyncio.run(read_topic(settings.kafka_bootstrap, LEAD_BATCH))
     return [(r.value, avro.decode(LEAD_BATCH, r.value)) for r in records]
@@ -90,12 +80,7 @@ def job_id(test_stack: Any, tmp_path_factory: pytest.TempPathFactory) -> str:
     services_up(test_stack, {})
     path = tmp_path_factory.mktemp("handoff") / "profiles.jsonl"
     write_jsonl(generate_profiles(300, seed=31), path)
-    report = asyncio.run(publish_file(path, test_stack))
-    poll(lambda: scalar(test_stack, "SELECT received FROM ops.ingest_job_counts WHERE job_id = $1",
-                        report.job_id) or 0, lambda n: n >= report.published, timeout_s=120)
-    poll(lambda: scalar(test_stack, """SELECT count(*) FROM execution.lead_cards
-                                       WHERE labeled_profile_version IS DISTINCT FROM profile_version"""),
-         lambda n: n == 0, timeout_s=120)
+    report = publish_and_label(test_stack, path)
     assert poll(lambda: scalar(test_stack, UNCLAIMED_ON_QUEUE), lambda n: n == 0, timeout_s=120) == 0
     return report.job_id
 
@@ -315,7 +300,7 @@ def test_when_enrichment_completes_the_service_sends_the_card_on_the_queue_with_
                  "results": [{"lead_card_id": card_id, "status": "ENRICHED", "contact_id": None,
                               "business_id": None, "matched_provider": "apollo",
                               "providers_tried": ["apollo"], "cost_usd": 0.03}]}
-    asyncio.run(publish(stack, [outgoing(ENRICHMENT_COMPLETED, completed["batch_id"], completed)]))
+    send(stack, [outgoing(ENRICHMENT_COMPLETED, completed["batch_id"], completed)])
     claimed = poll(lambda: query(stack, """SELECT batch_id::text AS id FROM execution.handoff_items
                                            WHERE lead_card_id = $1 AND transport = 'queue'""", uuid.UUID(card_id)),
                    lambda rows: bool(rows), timeout_s=60)

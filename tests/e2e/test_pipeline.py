@@ -20,7 +20,7 @@ from sxp_common.topics import (
     DEADLETTER, LEADCARDS_LABELED, LEADCARDS_STRUCTURED, PROFILES_RAW, PROFILES_REJECTED,
     PROFILES_SUBMITTED,
 )
-from tests.support.pipeline import decoded_topic, poll, query, scalar, topic_count
+from tests.support.pipeline import decoded_topic, poll, query, scalar, send, topic_count
 
 pytestmark = pytest.mark.e2e
 UNREADABLE_LINES = ("{broken json", "[1, 2]", "not json")
@@ -184,17 +184,9 @@ def test_republishing_the_same_file_adds_nothing(test_stack, first_run, profiles
 
 
 def test_an_undecodable_message_is_dead_lettered_and_its_partition_moves_on(test_stack, first_run, tmp_path) -> None:
-    from sxp_common.kafka import Outgoing, make_broker, publish_all
+    from sxp_common.kafka import Outgoing
 
-    async def send_garbage() -> None:
-        broker = make_broker(test_stack, "test")
-        await broker.connect()
-        try:
-            await publish_all(broker, [Outgoing(PROFILES_SUBMITTED, "x:after_garbage", b"\x00not avro")])
-        finally:
-            await broker.stop()
-
-    asyncio.run(send_garbage())
+    send(test_stack, [Outgoing(PROFILES_SUBMITTED, "x:after_garbage", b"\x00not avro")])
     follow_up = tmp_path / "one.jsonl"
     follow_up.write_text(json.dumps({"platform": "x", "username": "after_garbage", "bio": "Chef and food blogger"}) + "\n")
     report = asyncio.run(publish_file(follow_up, test_stack))

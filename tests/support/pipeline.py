@@ -59,3 +59,47 @@ def decoded_topic(settings: Settings, topic: str) -> list[dict[str, Any]]:
 def topic_count(settings: Settings, topic: str) -> int:
     """How many records a topic holds."""
     return len(read_topic(settings, topic))
+
+
+def send(settings: Settings, messages: list[Any]) -> None:
+    """Produce raw Outgoing records with a short-lived producer (tests redeliver and inject)."""
+    from sxp_common.kafka import make_broker, publish_all
+
+    async def run() -> None:
+        broker = make_broker(settings, "e2e-test")
+        await broker.connect()
+        try:
+            for start in range(0, len(messages), 2000):
+                await publish_all(broker, messages[start:start + 2000])
+        finally:
+            await broker.stop()
+
+    asyncio.run(run())
+
+
+def sxp(*args: str, **env: str) -> Any:
+    """Run the `sxp` CLI as a user would, in a subprocess with this environment."""
+    import os
+    import subprocess
+    import sys
+
+    return subprocess.run([sys.executable, "-m", "sxp_cli.main", *args], capture_output=True,
+                          text=True, timeout=300, env={**os.environ, **env})
+
+
+def publish_and_label(settings: Settings, path: Any, timeout_s: float = 120.0) -> Any:
+    """Publish a file and wait until ingest saw every row and every lead card is labeled."""
+    from sxp_cli.publish import publish_file
+
+    report = asyncio.run(publish_file(path, settings))
+    received = poll(
+        lambda: scalar(settings, "SELECT received FROM ops.ingest_job_counts WHERE job_id = $1",
+                       report.job_id) or 0,
+        lambda n: n >= report.published, timeout_s)
+    assert received >= report.published, "ingest did not see every published row in time"
+    unlabeled = poll(
+        lambda: scalar(settings, """SELECT count(*) FROM execution.lead_cards
+                                    WHERE labeled_profile_version IS DISTINCT FROM profile_version"""),
+        lambda n: n == 0, timeout_s)
+    assert unlabeled == 0, "lead cards left unlabeled"
+    return report

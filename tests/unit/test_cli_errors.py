@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
 
 import pytest
+
+from tests.support.pipeline import sxp
 
 pytestmark = pytest.mark.unit
 COMMANDS = [
@@ -15,11 +14,6 @@ COMMANDS = [
     ["fixtures", "generate"], ["preview"], ["stats"], ["enrich", "policy"], ["enrich", "request"],
     ["export"], ["audit", "trail"], ["replay", "audit"], ["demo"],
 ]
-
-
-def sxp(*args: str, **env: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "sxp_cli.main", *args], capture_output=True, text=True,
-                          timeout=120, env={**os.environ, **env})
 
 
 @pytest.mark.parametrize("command", COMMANDS, ids=lambda c: " ".join(c) or "sxp")
