@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from sxp_stack.errors import StackError
+from sxp_stack.process import port_open
 
 # Progress callback: (component name, one-line message).
 Reporter = Callable[[str, str], None]
@@ -99,3 +100,28 @@ def hook_failed(what: str, exc: BaseException, log_path: Path) -> StackError:
         log.write("".join(traceback.format_exception(exc)))
     first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
     return StackError(f"{what} failed: {first}; traceback in {log_path}")
+
+
+class LocalServer:
+    """status() and starting() for a server process of ours that answers on host:port.
+
+    A component supplies `name`, `host`, `port`, `address` and `_pid()` (the pid of our own
+    process, or None).
+    """
+
+    name: str
+    host: str
+    port: int
+    address: str
+
+    def _pid(self) -> int | None:
+        raise NotImplementedError
+
+    def status(self) -> ComponentStatus:
+        """Running means our process lives and its port answers."""
+        pid = self._pid()
+        return ComponentStatus(self.name, pid is not None and port_open(self.host, self.port), self.address, pid)
+
+    def starting(self) -> bool:
+        """Our process lives but does not listen yet."""
+        return self._pid() is not None and not port_open(self.host, self.port)

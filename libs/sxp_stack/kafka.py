@@ -15,7 +15,7 @@ from pathlib import Path
 from string import Template
 
 from sxp_common.settings import Settings
-from sxp_stack.component import ComponentStatus, Reporter, hook_failed, optional_hook
+from sxp_stack.component import LocalServer, Reporter, hook_failed, optional_hook
 from sxp_stack.errors import StackError
 from sxp_stack.paths import StackPaths, deploy_dir, split_host_port
 from sxp_stack.process import (
@@ -74,13 +74,14 @@ def find_java() -> str:
     return java
 
 
-class KafkaComponent:
+class KafkaComponent(LocalServer):
     """The single-node broker+controller the pipeline talks to."""
 
     name = "kafka"
 
     def __init__(self, settings: Settings, paths: StackPaths, report: Reporter) -> None:
         self.bootstrap = settings.kafka_bootstrap
+        self.address = self.bootstrap
         self.host, self.port = split_host_port(settings.kafka_bootstrap, SETTING)
         self.controller_port = self.port + 1
         self.report = report
@@ -97,16 +98,6 @@ class KafkaComponent:
     def _pid(self) -> int | None:
         # The config path is unique to this SXP_HOME: another stack's broker never matches.
         return live_pid(self.pid_file, str(self.data / "server.properties"))
-
-    def status(self) -> ComponentStatus:
-        """Running means our java process lives and the broker port answers."""
-        pid = self._pid()
-        running = pid is not None and port_open(self.host, self.port)
-        return ComponentStatus(self.name, running, self.bootstrap, pid)
-
-    def starting(self) -> bool:
-        """Our JVM is alive but the broker is not listening yet."""
-        return self._pid() is not None and not port_open(self.host, self.port)
 
     def check_ports(self) -> None:
         """Broker and controller ports must both be free."""

