@@ -15,7 +15,7 @@ from sxp_common.db import asyncpg_dsn
 from sxp_common.kafka import stop_quietly, topic_partitions
 from sxp_common.kafka_security import client_options
 from sxp_common.settings import Settings
-from sxp_common.topics import TOPICS
+from sxp_common.topics import SUBSCRIPTIONS, TOPICS, consumer_group
 
 TABLES = (
     "social.raw_social_profiles",
@@ -28,10 +28,7 @@ TABLES = (
     "enrichment.batches",
     "audit.audit_log",
 )
-CONSUMER_GROUPS = (
-    "sxp-ingest", "sxp-card-factory", "sxp-labeler", "sxp-audit-projector", "sxp-enrichment-gate",
-    "sxp-adapter", "sxp-exporter",
-)
+CONSUMER_GROUPS = tuple(consumer_group(service) for service in SUBSCRIPTIONS)
 
 
 async def table_stats(conn: asyncpg.Connection) -> dict[str, Any]:
@@ -127,22 +124,14 @@ async def kafka_stats(bootstrap: str) -> dict[str, Any]:
         await admin.close()
 
 
-_GROUP_TOPIC = {
-    "sxp-ingest": "sxp.profiles.submitted.v1",
-    "sxp-card-factory": "sxp.profiles.raw.v1",
-    "sxp-labeler": "sxp.leadcards.structured.v1",
-    "sxp-audit-projector": "sxp.audit.v1",
-    "sxp-enrichment-gate": "sxp.enrichment.commands.v1",
-    "sxp-adapter": "sxp.enrichment.requested.v1",
-    "sxp-exporter": "sxp.leadcards.labeled.v1",
-}
+_GROUP_TOPICS = {consumer_group(service): topics for service, topics in SUBSCRIPTIONS.items()}
 
 
 def _unconsumed(group: str, committed: dict, ends: dict, starts: dict) -> int:
-    """Messages on partitions of the group's topic it has not committed anything for."""
-    topic = _GROUP_TOPIC.get(group)
+    """Messages on partitions of the group's topics it has not committed anything for."""
+    topics = _GROUP_TOPICS.get(group, ())
     return sum(
-        ends[tp] - starts[tp] for tp in ends if tp.topic == topic and tp not in committed
+        ends[tp] - starts[tp] for tp in ends if tp.topic in topics and tp not in committed
     )
 
 

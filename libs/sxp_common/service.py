@@ -31,6 +31,7 @@ from sxp_common.kafka import (
     publish_all,
 )
 from sxp_common.settings import Settings, get_settings
+from sxp_common.topics import consumer_group
 from sxp_common.telemetry import Counters, configure_logging
 
 
@@ -107,7 +108,7 @@ def build_service(
     broker = make_broker(settings, name)
     logger = configure_logging(name, settings.log_level)
     tracing.configure(name, settings.instance_id)
-    ctx = ServiceContext(name, f"sxp-{name.replace('_', '-')}", settings, broker, logger,
+    ctx = ServiceContext(name, consumer_group(name), settings, broker, logger,
                          counters=Counters(name))
     subscriber = broker.subscriber(*topics, **batch_subscriber_options(settings, ctx.group))
     monitor = health.Monitor(name, settings.instance_id, settings.home, subscriber, lambda: ctx.pool)

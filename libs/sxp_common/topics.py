@@ -19,6 +19,22 @@ LEAD_BATCH = "sxp.lead-batch.v1"
 
 PIPELINE_PARTITIONS = 6
 
+# What each service's consumer group reads: the one place services and `sxp stats` agree on.
+SUBSCRIPTIONS: dict[str, tuple[str, ...]] = {
+    "ingest": (PROFILES_SUBMITTED,),
+    "card_factory": (PROFILES_RAW,),
+    "labeler": (LEADCARDS_STRUCTURED,),
+    "audit_projector": (AUDIT,),
+    "enrichment_gate": (ENRICHMENT_COMMANDS,),
+    "adapter": (ENRICHMENT_REQUESTED,),
+    "exporter": (LEADCARDS_LABELED, ENRICHMENT_COMPLETED),
+}
+
+
+def consumer_group(service: str) -> str:
+    """The Kafka consumer group of a service: sxp-<name with dashes>."""
+    return f"sxp-{service.replace('_', '-')}"
+
 
 @dataclass(frozen=True)
 class TopicSpec:

@@ -19,7 +19,7 @@ from services.adapter.providers.skiptrace import SkipTraceClient
 from services.enrichment_gate.domain import load_policy
 from sxp_common.service import ServiceContext, build_service
 from sxp_common.settings import Settings
-from sxp_common.topics import ENRICHMENT_REQUESTED
+from sxp_common.topics import SUBSCRIPTIONS
 
 
 @asynccontextmanager
@@ -37,5 +37,5 @@ async def provider_clients(ctx: ServiceContext) -> AsyncIterator[None]:
 
 def create_app(settings: Settings | None = None) -> tuple[FastStream, ServiceContext]:
     """The adapter app and its context."""
-    return build_service("adapter", ENRICHMENT_REQUESTED, on_enrichment_batch_requested, settings,
+    return build_service("adapter", SUBSCRIPTIONS["adapter"], on_enrichment_batch_requested, settings,
                          resources=provider_clients)

@@ -7,9 +7,9 @@ from faststream import FastStream
 from services.audit_projector.handlers import on_audit_event
 from sxp_common.service import ServiceContext, build_service
 from sxp_common.settings import Settings
-from sxp_common.topics import AUDIT
+from sxp_common.topics import SUBSCRIPTIONS
 
 
 def create_app(settings: Settings | None = None) -> tuple[FastStream, ServiceContext]:
     """The audit projector app and its context."""
-    return build_service("audit_projector", AUDIT, on_audit_event, settings)
+    return build_service("audit_projector", SUBSCRIPTIONS["audit_projector"], on_audit_event, settings)

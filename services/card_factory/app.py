@@ -7,9 +7,9 @@ from faststream import FastStream
 from services.card_factory.handlers import on_profile_stored
 from sxp_common.service import ServiceContext, build_service
 from sxp_common.settings import Settings
-from sxp_common.topics import PROFILES_RAW
+from sxp_common.topics import SUBSCRIPTIONS
 
 
 def create_app(settings: Settings | None = None) -> tuple[FastStream, ServiceContext]:
     """The card-factory app and its context."""
-    return build_service("card_factory", PROFILES_RAW, on_profile_stored, settings)
+    return build_service("card_factory", SUBSCRIPTIONS["card_factory"], on_profile_stored, settings)

@@ -7,9 +7,9 @@ from faststream import FastStream
 from services.enrichment_gate.handlers import on_enrichment_command
 from sxp_common.service import ServiceContext, build_service
 from sxp_common.settings import Settings
-from sxp_common.topics import ENRICHMENT_COMMANDS
+from sxp_common.topics import SUBSCRIPTIONS
 
 
 def create_app(settings: Settings | None = None) -> tuple[FastStream, ServiceContext]:
     """The enrichment gate app and its context."""
-    return build_service("enrichment_gate", ENRICHMENT_COMMANDS, on_enrichment_command, settings)
+    return build_service("enrichment_gate", SUBSCRIPTIONS["enrichment_gate"], on_enrichment_command, settings)

@@ -8,7 +8,7 @@ from services.exporter.domain import TRANSPORTS
 from services.exporter.handlers import on_cards_changed
 from sxp_common.service import ServiceContext, build_service
 from sxp_common.settings import Settings, get_settings
-from sxp_common.topics import ENRICHMENT_COMPLETED, LEADCARDS_LABELED
+from sxp_common.topics import SUBSCRIPTIONS
 
 
 def check_settings(settings: Settings) -> None:
@@ -24,4 +24,4 @@ def create_app(settings: Settings | None = None) -> tuple[FastStream, ServiceCon
     """The exporter app and its context."""
     settings = settings or get_settings()
     check_settings(settings)
-    return build_service("exporter", (LEADCARDS_LABELED, ENRICHMENT_COMPLETED), on_cards_changed, settings)
+    return build_service("exporter", SUBSCRIPTIONS["exporter"], on_cards_changed, settings)

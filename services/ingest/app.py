@@ -7,9 +7,9 @@ from faststream import FastStream
 from services.ingest.handlers import on_profiles_submitted
 from sxp_common.service import ServiceContext, build_service
 from sxp_common.settings import Settings
-from sxp_common.topics import PROFILES_SUBMITTED
+from sxp_common.topics import SUBSCRIPTIONS
 
 
 def create_app(settings: Settings | None = None) -> tuple[FastStream, ServiceContext]:
     """The ingest app and its context."""
-    return build_service("ingest", PROFILES_SUBMITTED, on_profiles_submitted, settings)
+    return build_service("ingest", SUBSCRIPTIONS["ingest"], on_profiles_submitted, settings)
