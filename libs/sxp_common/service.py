@@ -3,6 +3,8 @@
 A service supplies its name, consumer group, input topic and one async batch
 handler `(ServiceContext, records) -> None`; this module wires the rest.
 The handler raising means "not done": the batch is redelivered, nothing is lost.
+What a handler produces it stages in the outbox inside its transaction (`ctx.stage`);
+the relay publishes it after the handler returned, before the offsets are committed.
 """
 
 from __future__ import annotations
@@ -10,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import os
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
@@ -20,10 +23,12 @@ import asyncpg
 from faststream import Context, FastStream
 from faststream.kafka import KafkaBroker
 
-from sxp_common import health, tracing
+from sxp_common import health, outbox, tracing
 from sxp_common.db import create_service_pool
+from sxp_common.errors import Unprocessable
 from sxp_common.kafka import (
     InboundRecord,
+    Outgoing,
     batch_subscriber_options,
     dead_letter,
     inbound_records,
@@ -48,6 +53,8 @@ class ServiceContext:
     pool: asyncpg.Pool | None = None
     # Service-specific resources opened in lifespan (e.g. the adapter's HTTP clients).
     extras: dict[str, Any] = field(default_factory=dict)
+    relay: outbox.Relay | None = None
+    staged: int = 0
 
     def db(self) -> asyncpg.Pool:
         """The service role's pool (opened in lifespan)."""
@@ -55,43 +62,83 @@ class ServiceContext:
             raise RuntimeError("database pool not open yet")
         return self.pool
 
+    def outbox(self) -> outbox.Relay:
+        """The relay of this service's outbox (opened in lifespan)."""
+        if self.relay is None:
+            raise RuntimeError("outbox relay not open yet")
+        return self.relay
+
+    async def stage(self, conn: asyncpg.Connection, messages: list[Outgoing]) -> int:
+        """Stage `messages` in the outbox inside the caller's transaction."""
+        self.staged += len(messages)
+        return await outbox.stage(conn, self.name, messages)
+
 
 BatchHandler = Callable[[ServiceContext, list[InboundRecord]], Awaitable[None]]
+# Called for a record about to be dead-lettered, to undo what it holds (a reservation, say).
+DeadLetterHook = Callable[[ServiceContext, InboundRecord, str], Awaitable[None]]
 
-# Errors that belong to a record, not to the infrastructure: retrying the same
-# record cannot succeed, so it is isolated and dead-lettered. Anything else
-# (connection lost, broker down) propagates and the batch is redelivered.
+# Errors that name a record as unprocessable: retrying it cannot succeed, so it is isolated
+# and dead-lettered. Only the explicit domain error and a constraint the record's own data
+# breaks count; a bug (KeyError, TypeError, ...) or a lost connection propagates, and the
+# batch is redelivered after the restart.
 POISON_ERRORS: tuple[type[BaseException], ...] = (
-    ValueError,
-    TypeError,
-    KeyError,
+    Unprocessable,
     asyncpg.DataError,
     asyncpg.IntegrityConstraintViolationError,
 )
 
 
+def poison_reason(exc: BaseException) -> str:
+    """The reason a dead letter carries: the domain's code, or the violated constraint."""
+    if isinstance(exc, Unprocessable):
+        return exc.reason_code
+    return getattr(exc, "constraint_name", None) or type(exc).__name__
+
+
 async def process_isolating_poison(
-    ctx: ServiceContext, handler: BatchHandler, records: list[InboundRecord]
+    ctx: ServiceContext, handler: BatchHandler, records: list[InboundRecord],
+    on_dead_letter: DeadLetterHook | None = None,
 ) -> None:
     """Run the handler on the batch; if a record poisons it, bisect down to that record."""
     try:
         await handler(ctx, records)
     except POISON_ERRORS as exc:
         if len(records) == 1:
-            reason = getattr(exc, "constraint_name", None) or type(exc).__name__
+            reason = poison_reason(exc)
             ctx.logger.warning(
                 "record dead-lettered",
                 extra={"topic": records[0].topic, "partition": records[0].partition,
                        "offset": records[0].offset, "reason": reason},
             )
+            if on_dead_letter is not None:
+                await on_dead_letter(ctx, records[0], reason)
             await publish_all(
                 ctx.broker, [dead_letter(ctx.name, records[0], "unprocessable", str(reason))]
             )
             ctx.counters.add(dead_lettered=1)
             return
         middle = len(records) // 2
-        await process_isolating_poison(ctx, handler, records[:middle])
-        await process_isolating_poison(ctx, handler, records[middle:])
+        await process_isolating_poison(ctx, handler, records[:middle], on_dead_letter)
+        await process_isolating_poison(ctx, handler, records[middle:], on_dead_letter)
+
+
+async def relay_now(ctx: ServiceContext) -> None:
+    """Relay what the batch staged; if that fails the rows stay and the sweeper retries, so
+    the batch (already committed) is not redelivered for it."""
+    try:
+        await ctx.outbox().flush()
+    except Exception as exc:  # broker or database gone for a moment: nothing is lost
+        ctx.logger.warning("outbox relay deferred", extra={"error": type(exc).__name__})
+
+
+def crash_if_armed(ctx: ServiceContext) -> None:
+    """The tests' fault hook: die right after a commit, before the outbox is relayed."""
+    armed = {s.strip() for s in ctx.settings.fault_after_commit.split(",") if s.strip()}
+    if ctx.name in armed:
+        ctx.logger.warning("fault hook: exiting after commit, before publish")
+        logging.shutdown()
+        os._exit(70)
 
 
 def build_service(
@@ -101,6 +148,7 @@ def build_service(
     settings: Settings | None = None,
     db_role: str | None = None,
     resources: Callable[[ServiceContext], AbstractAsyncContextManager[None]] | None = None,
+    on_dead_letter: DeadLetterHook | None = None,
 ) -> tuple[FastStream, ServiceContext]:
     """A FastStream app consuming `topic` (or several) in batches as group `sxp-<name>`."""
     topics = (topic,) if isinstance(topic, str) else topic
@@ -116,15 +164,20 @@ def build_service(
     @subscriber
     async def on_batch(body: Any, message: Any = Context("message")) -> None:
         records = inbound_records(message.raw_message)
+        staged_before = ctx.staged
         with tracing.batch_scope(name, records):
-            await process_isolating_poison(ctx, handler, records)
+            await process_isolating_poison(ctx, handler, records, on_dead_letter)
+        if ctx.staged > staged_before:
+            crash_if_armed(ctx)
+        await relay_now(ctx)
         monitor.last_batch_at = time.time()
 
     @asynccontextmanager
     async def lifespan() -> AsyncIterator[None]:
         ctx.pool = await create_service_pool(settings, db_role or name)
+        ctx.relay = outbox.Relay(ctx.pool, broker, name, logger)
         logger.info("started", extra={"topics": list(topics), "group": ctx.group})
-        async with keep_heartbeat(monitor, settings.health_port):
+        async with keep_heartbeat(monitor, settings.health_port), outbox.running(ctx.relay):
             try:
                 if resources is None:
                     yield

@@ -92,6 +92,9 @@ class Settings(BaseSettings):
     export_dir: Path | None = None
     # 250 keeps every card id inline in the handoff audit event (sxp audit trail --lead-card).
     export_batch_size: int = Field(default=250, ge=1, le=1000)
+    # Fault injection for tests: services (comma-separated) that exit right after a commit
+    # that staged events, before the outbox relays them. Empty in every real deployment.
+    fault_after_commit: str = ""
 
     def database_url_explicit(self) -> bool:
         """True when the Postgres server is the user's, so the stack must not start its own."""

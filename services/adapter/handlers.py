@@ -18,7 +18,7 @@ from services.adapter.providers.waterfall import run_waterfall
 from services.adapter.records import audit_for_batch, started_event
 from sxp_common import audit
 from sxp_common import tracing
-from sxp_common.kafka import InboundRecord, Outgoing, continuing, decode_batch, outgoing, publish_all
+from sxp_common.kafka import InboundRecord, continuing, decode_batch, outgoing
 from sxp_common.service import ServiceContext
 from sxp_common.topics import ENRICHMENT_COMPLETED
 
@@ -41,28 +41,27 @@ class CachedProvider:
 async def on_enrichment_batch_requested(ctx: ServiceContext, records: list[InboundRecord]) -> None:
     """Handle sxp.enrichment.requested.v1 batch by batch."""
     decoded = decode_batch(ctx.name, records)
-    messages: list[Outgoing] = list(decoded.dead_letters)
+    if decoded.dead_letters:
+        await ctx.outbox().send(decoded.dead_letters)
     for record, request in decoded.records:
-        messages += continuing(record, await _enrich(ctx, request))
-    await publish_all(ctx.broker, messages)
+        await _enrich(ctx, record, request)
 
 
-async def _enrich(ctx: ServiceContext, request: dict[str, Any]) -> list[Outgoing]:
+async def _enrich(ctx: ServiceContext, record: InboundRecord, request: dict[str, Any]) -> None:
     batch_id, actor = request["batch_id"], audit.Actor.service(ctx.name, ctx.settings.instance_id)
     async with ctx.db().acquire() as conn:
-        done = await finished_outcome(conn, batch_id)
-        if done is not None:  # a redelivery of a settled batch: announce again, call nobody
-            return [outgoing(ENRICHMENT_COMPLETED, batch_id, done)]
+        if await finished_outcome(conn, batch_id) is not None:
+            return  # a redelivery of a settled batch: its events were staged when it settled
         queries = queries_from_items(request["items"])
         keys = [idempotency_key(q.lead_card_id, p) for q in queries for p in request["providers"]]
         cache = await cached_results(conn, keys)
-    await audit.emit(ctx.broker, [started_event(actor, request)])
+    await ctx.outbox().send(continuing(record, audit.audit_messages([started_event(actor, request)])))
     attempts = await _waterfall(ctx, request, queries, cache)
     outcomes = [card_outcome(q.lead_card_id, attempts.get(q.lead_card_id, [])) for q in queries]
     fresh = [a for tried in attempts.values() for a in tried
              if idempotency_key(a.lead_card_id, a.provider) not in cache]
     status, by_provider = batch_status(outcomes), cost_by_provider(outcomes, attempts)
-    record = {
+    completed = {
         "batch_id": batch_id, "request_id": request["request_id"], "completed_at": datetime.now(UTC),
         "status": status, "reserved_usd": request["reserved_usd"],
         "settled_usd": round(sum(p["cost_usd"] for p in by_provider.values()), 4),
@@ -72,15 +71,16 @@ async def _enrich(ctx: ServiceContext, request: dict[str, Any]) -> list[Outgoing
         await store_results(conn, fresh)
         await write_tier2(conn, outcomes)
         await update_cards(conn, outcomes)
-        await settle_batch(conn, batch_id, request["reserved_usd"], by_provider, status, record)
+        await settle_batch(conn, batch_id, request["reserved_usd"], by_provider, status, completed)
+        await ctx.stage(conn, continuing(record, [
+            outgoing(ENRICHMENT_COMPLETED, batch_id, completed),
+            *audit.audit_messages(audit_for_batch(actor, request, outcomes, by_provider, status))]))
     for name, spent in by_provider.items():
         tracing.add_cost(spent["cost_usd"], name)
     ctx.counters.add(batches=1, enriched=sum(o.status == "ENRICHED" for o in outcomes),
                      failed=sum(o.status == "FAILED" for o in outcomes))
     ctx.logger.info("batch enriched", extra={
         "batch_id": batch_id, "status": status, "cards": len(outcomes), "cost_by_provider": by_provider})
-    return [outgoing(ENRICHMENT_COMPLETED, batch_id, record),
-            *audit.audit_messages(audit_for_batch(actor, request, outcomes, by_provider, status))]
 
 
 async def _waterfall(

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from sxp_common.audit_store import append_events
-from sxp_common.kafka import InboundRecord, decode_batch, publish_all
+from sxp_common.kafka import InboundRecord, decode_batch
 from sxp_common.service import ServiceContext
 
 
@@ -13,7 +13,7 @@ async def on_audit_event(ctx: ServiceContext, records: list[InboundRecord]) -> N
     events = [event for _, event in batch.records]
     async with ctx.db().acquire() as conn, conn.transaction():
         appended = await append_events(conn, events)
-    await publish_all(ctx.broker, batch.dead_letters)
+        await ctx.stage(conn, batch.dead_letters)
     ctx.counters.add(consumed=len(records), projected=appended, duplicates=len(events) - appended)
     ctx.logger.info(
         "batch projected",

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from services.card_factory.adapters import upsert_cards
 from services.card_factory.domain import build_structured_card
-from sxp_common.kafka import InboundRecord, decode_batch, outgoing, publish_all
+from sxp_common.kafka import InboundRecord, decode_batch, outgoing
 from sxp_common.service import ServiceContext
 from sxp_common.tracing import trace_headers
 from sxp_common.topics import LEADCARDS_STRUCTURED
@@ -24,17 +24,17 @@ async def on_profile_stored(ctx: ServiceContext, records: list[InboundRecord]) -
     """Handle one batch from sxp.profiles.raw.v1."""
     batch = decode_batch(ctx.name, records)
     cards = [build_structured_card(raw) for raw in latest_per_profile([v for _, v in batch.records])]
+    record_of = {(v["profile_id"], v["version"]): r for r, v in batch.records}
     async with ctx.db().acquire() as conn, conn.transaction():
         stored_versions = await upsert_cards(conn, cards)
-    # A card is announced when it holds this version: new, newer, or a redelivery of it.
-    current = [c for c in cards if stored_versions.get(c["lead_card_id"]) == c["profile_version"]]
-    record_of = {(v["profile_id"], v["version"]): r for r, v in batch.records}
-    messages = [
-        outgoing(LEADCARDS_STRUCTURED, c["lead_card_id"], c,
-                 trace_headers(record_of[(c["profile_id"], c["profile_version"])]))
-        for c in current
-    ]
-    await publish_all(ctx.broker, messages + batch.dead_letters)
+        # A card is announced when it holds this version: new, newer, or a redelivery of it.
+        current = [c for c in cards if stored_versions.get(c["lead_card_id"]) == c["profile_version"]]
+        messages = [
+            outgoing(LEADCARDS_STRUCTURED, c["lead_card_id"], c,
+                     trace_headers(record_of[(c["profile_id"], c["profile_version"])]))
+            for c in current
+        ]
+        await ctx.stage(conn, messages + batch.dead_letters)
     ctx.counters.add(consumed=len(records), cards=len(current), dead_lettered=len(batch.dead_letters))
     ctx.logger.info(
         "batch applied",

@@ -1,4 +1,4 @@
-"""on_profiles_submitted: decode, validate and redact, upsert Tier 1, then publish."""
+"""on_profiles_submitted: decode, validate and redact, upsert Tier 1, stage the events."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 from services.ingest.adapters import add_job_counts, upsert_profiles
 from services.ingest.batch import count_outcomes, plan_batch, rejected_record
 from services.ingest.domain import to_raw_record
-from sxp_common.kafka import InboundRecord, decode_batch, outgoing, publish_all
+from sxp_common.kafka import InboundRecord, decode_batch, outgoing
 from sxp_common.positions import claim_fresh
 from sxp_common.service import ServiceContext
 from sxp_common.tracing import trace_headers
@@ -31,21 +31,21 @@ async def on_profiles_submitted(ctx: ServiceContext, records: list[InboundRecord
         fresh_ids = {sid for sid, pos in position_of.items() if pos in fresh_positions}
         counts = count_outcomes(plan, outcomes, fresh_ids)
         await add_job_counts(conn, counts)
-    # Published only after the commit; consumers downstream are idempotent by id.
-    # Each record continues the trace of the submission it came from (one trace per profile).
-    messages = [
-        outgoing(PROFILES_RAW, p.profile_id, to_raw_record(p, s.version),
-                 trace_headers(record_of[p.submission_id]))
-        for p, s in zip(plan.unique, stored, strict=True)
-        if s.outcome in EMITTED_OUTCOMES
-    ]
-    messages += [
-        outgoing(PROFILES_REJECTED, item.submission["submission_id"], rejected_record(item, now),
-                 trace_headers(record_of[item.submission["submission_id"]]))
-        for item in plan.rejected
-    ]
-    messages += batch.dead_letters
-    await publish_all(ctx.broker, messages)
+        # Staged with the positions and counts: a crash after the commit cannot lose them.
+        # Each record continues the trace of the submission it came from (one trace per profile).
+        messages = [
+            outgoing(PROFILES_RAW, p.profile_id, to_raw_record(p, s.version),
+                     trace_headers(record_of[p.submission_id]))
+            for p, s in zip(plan.unique, stored, strict=True)
+            if s.outcome in EMITTED_OUTCOMES
+        ]
+        messages += [
+            outgoing(PROFILES_REJECTED, item.submission["submission_id"], rejected_record(item, now),
+                     trace_headers(record_of[item.submission["submission_id"]]))
+            for item in plan.rejected
+        ]
+        messages += batch.dead_letters
+        await ctx.stage(conn, messages)
     ctx.counters.add(
         consumed=len(records),
         dead_lettered=len(batch.dead_letters),

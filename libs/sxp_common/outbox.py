@@ -1,0 +1,118 @@
+"""The transactional outbox: events are written with the state change, then relayed to Kafka.
+
+A service never publishes an event straight after its commit: a crash (or a lost broker)
+in between would lose it for good, and a redelivered batch that was already applied is
+not applied again. Instead `stage` inserts the encoded records into `ops.outbox` inside
+the very transaction that changes the state, and a `Relay` publishes them afterwards and
+deletes them once the broker has acknowledged them:
+
+- after each handled batch the service flushes its relay, so events leave promptly;
+- at start and every few seconds the relay sweeps what an instance that died between its
+  commit and its publish left behind.
+
+Rows are claimed with FOR UPDATE SKIP LOCKED, so instances of one service never send the
+same row concurrently; a crash after the send and before the delete repeats a record with
+the same key and bytes, which every consumer dedupes on.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import logging
+from collections.abc import AsyncIterator, Sequence
+from contextlib import asynccontextmanager
+
+import asyncpg
+from faststream.kafka import KafkaBroker
+
+from sxp_common.kafka import Outgoing, publish_all
+
+SWEEP_INTERVAL_S = 2.0
+RELAY_BATCH = 2000
+
+_INSERT = """
+INSERT INTO ops.outbox (service, topic, key, value, headers)
+SELECT $1, t, k, v, h FROM unnest($2::text[], $3::text[], $4::bytea[], $5::jsonb[]) AS x(t, k, v, h)
+"""
+
+_CLAIM = """
+SELECT seq, topic, key, value, headers FROM ops.outbox
+WHERE service = $1 ORDER BY seq LIMIT $2 FOR UPDATE SKIP LOCKED
+"""
+
+
+async def stage(conn: asyncpg.Connection, service: str, messages: Sequence[Outgoing]) -> int:
+    """Insert `messages` into the outbox; call inside the transaction that made them true."""
+    if not messages:
+        return 0
+    await conn.execute(
+        _INSERT, service, [m.topic for m in messages], [m.key for m in messages],
+        [m.value for m in messages], [json.dumps(m.headers) for m in messages],
+    )
+    return len(messages)
+
+
+class Relay:
+    """Publishes a service's staged records in order and deletes them once acknowledged."""
+
+    def __init__(self, pool: asyncpg.Pool, broker: KafkaBroker, service: str,
+                 logger: logging.Logger | None = None, batch: int = RELAY_BATCH) -> None:
+        self.pool, self.broker, self.service = pool, broker, service
+        self.logger = logger or logging.getLogger(f"sxp.{service}.outbox")
+        self.batch = batch
+        self.relayed = 0
+
+    async def flush(self) -> int:
+        """Publish everything this service has staged (that no other instance is sending)."""
+        total = 0
+        while True:
+            async with self.pool.acquire() as conn, conn.transaction():
+                rows = await conn.fetch(_CLAIM, self.service, self.batch)
+                if not rows:
+                    break
+                await publish_all(self.broker, [
+                    Outgoing(r["topic"], r["key"], bytes(r["value"]), json.loads(r["headers"]))
+                    for r in rows
+                ])
+                await conn.execute("DELETE FROM ops.outbox WHERE seq = ANY($1::bigint[])",
+                                   [r["seq"] for r in rows])
+            total += len(rows)
+            if len(rows) < self.batch:
+                break
+        self.relayed += total
+        return total
+
+    async def send(self, messages: Sequence[Outgoing]) -> int:
+        """Stage `messages` in a transaction of their own and flush: for events with no state
+        change of their own (a batch started), which must still survive a crash."""
+        async with self.pool.acquire() as conn, conn.transaction():
+            await stage(conn, self.service, messages)
+        return await self.flush()
+
+    async def sweep_forever(self, interval_s: float = SWEEP_INTERVAL_S) -> None:
+        """Flush every `interval_s` (the first after one interval, once the broker is up);
+        errors are logged, and the next sweep retries."""
+        while True:
+            await asyncio.sleep(interval_s)
+            try:
+                swept = await self.flush()
+                if swept:
+                    self.logger.info("outbox relayed", extra={"records": swept})
+            except Exception as exc:  # broker or database away: the rows stay, the next sweep retries
+                self.logger.warning("outbox relay failed", extra={"error": type(exc).__name__})
+
+
+@asynccontextmanager
+async def running(relay: Relay, interval_s: float = SWEEP_INTERVAL_S) -> AsyncIterator[Relay]:
+    """Sweep in the background while the service runs; flush once more on the way out."""
+    task = asyncio.create_task(relay.sweep_forever(interval_s))
+    try:
+        yield relay
+    finally:
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
+        with contextlib.suppress(Exception):
+            await relay.flush()
