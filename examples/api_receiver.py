@@ -9,7 +9,9 @@
 
 Answers: 201 accepted, 200 duplicate, 401 bad signature, 400 no idempotency key,
 422 a body that is not a valid batch (checksum or count wrong, key differs from batch id).
-Accepted batches are written to `--out/{batch_id}.json` when given.
+Accepted batches are written to `--out/{batch_id}.json` when given. A card is sent again
+whenever it changes (a new `revision`): the receiver keeps each card at its highest
+revision (`cards`, and `--out/cards/{lead_card_id}.json`) and ignores older ones.
 
     python examples/api_receiver.py --port 19102 --secret sxp-local-hmac --out demo-out/api
 """
@@ -36,6 +38,7 @@ class Receiver:
         self.out = out
         self.fail_first = fail_first
         self.accepted: dict[str, dict[str, Any]] = {}
+        self.cards: dict[str, dict[str, Any]] = {}
         self.requests = 0
         self.duplicates = 0
         self.bad_signatures = 0
@@ -63,13 +66,28 @@ class Receiver:
             if problem:
                 return 422, {"error": problem}
             self.accepted[key] = json.loads(body)
+            newer = self.keep_latest(self.accepted[key]["cards"])
             if self.out is not None:
                 self.out.mkdir(parents=True, exist_ok=True)
                 (self.out / f"{key}.json").write_bytes(body)
+                (self.out / "cards").mkdir(exist_ok=True)
+                for card in newer:
+                    (self.out / "cards" / f"{card['lead_card_id']}.json").write_text(
+                        json.dumps(card, sort_keys=True, ensure_ascii=False))
             if self.fail_first > 0:  # stored, but the sender never hears it: it will retry
                 self.fail_first -= 1
                 return 503, {"error": "try again"}
             return 201, {"status": "accepted", "batch_id": key}
+
+    def keep_latest(self, cards: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        """Keep each card at its highest revision (absent: 1); return the cards that were newer."""
+        newer = []
+        for card in cards:
+            held = self.cards.get(card["lead_card_id"])
+            if held is None or held.get("revision", 1) < card.get("revision", 1):
+                self.cards[card["lead_card_id"]] = card
+                newer.append(card)
+        return newer
 
     @staticmethod
     def problem(body: bytes, key: str) -> str | None:

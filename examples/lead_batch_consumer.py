@@ -11,10 +11,15 @@ For each record it
 3. recomputes the checksum: SHA-256 of the `cards` array as UTF-8 JSON with sorted keys
    and no whitespace, and compares it with `checksum` (and `count` with the cards);
 4. prints one JSON line per batch. Delivery is at least once: a batch id seen before
-   is reported as a duplicate and should be ignored by an ingesting platform.
+   is reported as a duplicate and should be ignored by an ingesting platform;
+5. keeps the highest `revision` of each card: a card is sent again whenever it changes
+   (enriched, relabeled, a new profile version), and a card at a revision it already holds
+   (or an older one) is stale and ignored. `--latest FILE` writes each card at its highest
+   revision, one JSON line per card. Writers before revision r2 send no revision: read it as 1.
 
     python examples/lead_batch_consumer.py --bootstrap 127.0.0.1:19092 --contracts contracts --until-end
     python examples/lead_batch_consumer.py --group my-platform   # follow the topic
+    python examples/lead_batch_consumer.py --until-end --latest cards.jsonl
 
 Exit status 1 when a batch fails verification.
 """
@@ -90,6 +95,19 @@ class Verifier:
         self.decoder = decoder
         self.seen: set[str] = set()
         self.failures = 0
+        self.latest: dict[str, dict[str, Any]] = {}
+
+    def keep_latest(self, cards: list[dict[str, Any]]) -> tuple[int, int]:
+        """Keep each card at its highest revision; return (kept, stale) counts."""
+        kept = stale = 0
+        for card in cards:
+            held = self.latest.get(card["lead_card_id"])
+            if held is not None and held.get("revision", 1) >= card.get("revision", 1):
+                stale += 1
+                continue
+            self.latest[card["lead_card_id"]] = card
+            kept += 1
+        return kept, stale
 
     def handle(self, partition: int, offset: int, value: bytes | None) -> dict[str, Any]:
         """Verify one record and return its report line."""
@@ -101,12 +119,15 @@ class Verifier:
                     "problems": [f"undecodable: {exc}"]}
         problems = verify(batch)
         self.failures += bool(problems)
+        kept, stale = self.keep_latest(batch["cards"]) if not problems else (0, 0)
         report = {
             "batch_id": batch["batch_id"], "partition": partition, "offset": offset,
             "count": batch["count"], "checksum": batch["checksum"],
             "created_at": batch["created_at"].isoformat(), "verified": not problems,
             "problems": problems, "duplicate": batch["batch_id"] in self.seen,
             "lead_card_ids": [card["lead_card_id"] for card in batch["cards"]],
+            "revisions": [card.get("revision", 1) for card in batch["cards"]],
+            "cards_kept": kept, "cards_stale": stale,
         }
         self.seen.add(batch["batch_id"])
         return report
@@ -165,6 +186,7 @@ def main() -> int:
     parser.add_argument("--contracts", type=Path, default=Path(__file__).resolve().parents[1] / "contracts")
     parser.add_argument("--until-end", action="store_true", help="read what is there, then exit")
     parser.add_argument("--group", default="lead-batch-reference-consumer")
+    parser.add_argument("--latest", type=Path, help="write each card at its highest revision here")
     args = parser.parse_args()
     verifier = Verifier(Decoder(args.contracts))
     runner = read_to_end(args.bootstrap, verifier) if args.until_end else follow(args.bootstrap, args.group, verifier)
@@ -172,7 +194,12 @@ def main() -> int:
         asyncio.run(runner)
     except KeyboardInterrupt:
         pass
-    print(json.dumps({"batches": len(verifier.seen), "failures": verifier.failures}), file=sys.stderr)
+    if args.latest is not None:
+        with args.latest.open("w", encoding="utf-8") as out:
+            for card in verifier.latest.values():
+                out.write(json.dumps(card, sort_keys=True, ensure_ascii=False) + "\n")
+    print(json.dumps({"batches": len(verifier.seen), "cards": len(verifier.latest),
+                      "failures": verifier.failures}), file=sys.stderr)
     return 1 if verifier.failures else 0
 
 

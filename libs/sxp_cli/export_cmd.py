@@ -1,28 +1,31 @@
-"""`sxp export`: emit Lead Card Batch v1 batches of execution-ready cards, or re-send one."""
+"""`sxp export`: ask the exporter service for Lead Card Batches of the cards not yet sent at
+their current revision, or to re-send one. The CLI never exports by itself: one exporter."""
 
 from __future__ import annotations
 
 import asyncio
 import json
-import logging
+import time
 import uuid
-from typing import Annotated, Optional
+from datetime import UTC, datetime
+from typing import Annotated, Any, Optional
 
+import asyncpg
 import typer
 from rich.console import Console
 from rich.table import Table
 
-from services.exporter import adapters
-from services.exporter.domain import TRANSPORTS, Producer
-from services.exporter.exporting import Exporter, Outcome, export_ready, resend
-from services.exporter.transports import make_transport
-from sxp_common import audit
-from sxp_common.db import create_service_pool
-from sxp_common.kafka import make_broker
+from services.exporter.domain import TRANSPORTS
+from services.exporter.exporting import Outcome
+from sxp_common import audit, tracing
+from sxp_common.db import asyncpg_dsn
+from sxp_common.kafka import make_broker, outgoing, publish_all
 from sxp_common.settings import Settings
+from sxp_common.topics import EXPORT_COMMANDS
 
 console = Console()
 DEFAULT_TRANSPORT = "file"
+ANSWER_TIMEOUT_S = 120.0
 
 
 def check_transport(transport: str | None) -> str | None:
@@ -43,31 +46,48 @@ def check_batch_id(batch_id: str) -> str:
         raise ValueError(f"--resend expects a batch id (a UUID), not {batch_id!r}") from None
 
 
-async def run_export(settings: Settings, transport: str | None, resend_id: str | None) -> list[Outcome]:
-    """Export (or re-send) as the exporter role; audit events go out through a CLI producer."""
-    pool = await create_service_pool(settings, "exporter", size=2)
+async def run_export(settings: Settings, transport: str | None, resend_id: str | None,
+                     timeout_s: float = ANSWER_TIMEOUT_S) -> list[Outcome]:
+    """Ask the exporter service (its command topic) to export or re-send; wait for its answer."""
+    actor = audit.Actor.cli()
+    command = {
+        "command_id": str(uuid.uuid4()),
+        "transport": transport or ("" if resend_id else DEFAULT_TRANSPORT),
+        "resend_batch_id": resend_id,
+        "requested_by": {"kind": actor.kind, "name": actor.name, "instance": actor.instance},
+        "requested_at": datetime.now(UTC),
+    }
     broker = make_broker(settings, "cli-export")
+    await broker.connect()
     try:
-        if resend_id is not None and transport is None:
-            async with pool.acquire() as conn:
-                stored = await adapters.stored_batch(conn, resend_id)
-            if stored is None:
-                raise ValueError(f"no batch {resend_id} was exported")
-            transport = stored.transport
-        await broker.connect()
-        actor = audit.Actor.cli()
-        exporter = Exporter(
-            pool=pool, broker=broker,
-            transport=make_transport(transport or DEFAULT_TRANSPORT, settings, broker),
-            producer=Producer("sxp-cli", f"{actor.name}@{actor.instance}"), actor=actor,
-            logger=logging.getLogger("sxp.export"), batch_size=settings.export_batch_size,
-        )
-        if resend_id is not None:
-            return [await resend(exporter, resend_id)]
-        return await export_ready(exporter, None, retry_failed=True)
+        await publish_all(broker, [outgoing(EXPORT_COMMANDS, command["command_id"], command,
+                                            tracing.start_trace("sxp export"))])
     finally:
         await broker.stop()
-        await pool.close()
+    answer = await wait_for_answer(settings, command["command_id"], timeout_s)
+    if answer is None:
+        raise ValueError(f"export {command['command_id']} queued, but the exporter did not answer "
+                         f"in {timeout_s:.0f}s; is `sxp services up` running?")
+    if answer["status"] == "failed":
+        raise ValueError(answer["error"] or "the exporter refused the export")
+    return [Outcome(**o) for o in json.loads(answer["outcomes"])]
+
+
+async def wait_for_answer(settings: Settings, command_id: str, timeout_s: float) -> dict[str, Any] | None:
+    """Poll the exporter's recorded answer to a command until `timeout_s` (None on timeout)."""
+    conn = await asyncpg.connect(asyncpg_dsn(settings.database_url))
+    try:
+        deadline = time.monotonic() + timeout_s
+        while time.monotonic() < deadline:
+            row = await conn.fetchrow(
+                "SELECT status, outcomes, error FROM execution.export_commands WHERE command_id = $1",
+                command_id)
+            if row:
+                return dict(row)
+            await asyncio.sleep(0.2)
+        return None
+    finally:
+        await conn.close()
 
 
 def _print(outcomes: list[Outcome], transport: str, as_json: bool) -> None:

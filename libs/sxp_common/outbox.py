@@ -63,6 +63,12 @@ class Relay:
         self.logger = logger or logging.getLogger(f"sxp.{service}.outbox")
         self.batch = batch
         self.relayed = 0
+        self.staged = 0
+
+    async def stage(self, conn: asyncpg.Connection, messages: Sequence[Outgoing]) -> int:
+        """Stage `messages` for this service inside the caller's transaction."""
+        self.staged += len(messages)
+        return await stage(conn, self.service, messages)
 
     async def flush(self) -> int:
         """Publish everything this service has staged (that no other instance is sending)."""
@@ -88,7 +94,7 @@ class Relay:
         """Stage `messages` in a transaction of their own and flush: for events with no state
         change of their own (a batch started), which must still survive a crash."""
         async with self.pool.acquire() as conn, conn.transaction():
-            await stage(conn, self.service, messages)
+            await self.stage(conn, messages)
         return await self.flush()
 
     async def sweep_forever(self, interval_s: float = SWEEP_INTERVAL_S) -> None:

@@ -54,7 +54,6 @@ class ServiceContext:
     # Service-specific resources opened in lifespan (e.g. the adapter's HTTP clients).
     extras: dict[str, Any] = field(default_factory=dict)
     relay: outbox.Relay | None = None
-    staged: int = 0
 
     def db(self) -> asyncpg.Pool:
         """The service role's pool (opened in lifespan)."""
@@ -70,8 +69,7 @@ class ServiceContext:
 
     async def stage(self, conn: asyncpg.Connection, messages: list[Outgoing]) -> int:
         """Stage `messages` in the outbox inside the caller's transaction."""
-        self.staged += len(messages)
-        return await outbox.stage(conn, self.name, messages)
+        return await self.outbox().stage(conn, messages)
 
 
 BatchHandler = Callable[[ServiceContext, list[InboundRecord]], Awaitable[None]]
@@ -134,7 +132,7 @@ async def relay_now(ctx: ServiceContext) -> None:
 
 def crash_if_armed(ctx: ServiceContext) -> None:
     """The tests' fault hook: die right after a commit, before the outbox is relayed."""
-    armed = {s.strip() for s in ctx.settings.fault_after_commit.split(",") if s.strip()}
+    armed = {s.strip().replace("-", "_") for s in ctx.settings.fault_after_commit.split(",")}
     if ctx.name in armed:
         ctx.logger.warning("fault hook: exiting after commit, before publish")
         logging.shutdown()
@@ -164,12 +162,12 @@ def build_service(
     @subscriber
     async def on_batch(body: Any, message: Any = Context("message")) -> None:
         records = inbound_records(message.raw_message)
-        staged_before = ctx.staged
+        staged_before = ctx.outbox().staged
         with tracing.batch_scope(name, records):
             await process_isolating_poison(ctx, handler, records, on_dead_letter)
-        if ctx.staged > staged_before:
-            crash_if_armed(ctx)
-        await relay_now(ctx)
+            if ctx.outbox().staged > staged_before:
+                crash_if_armed(ctx)
+            await relay_now(ctx)  # inside the scope: produced records count for this service
         monitor.last_batch_at = time.time()
 
     @asynccontextmanager

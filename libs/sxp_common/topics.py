@@ -16,6 +16,7 @@ ENRICHMENT_REQUESTED = "sxp.enrichment.requested.v1"
 ENRICHMENT_COMPLETED = "sxp.enrichment.completed.v1"
 AUDIT = "sxp.audit.v1"
 LEAD_BATCH = "sxp.lead-batch.v1"
+EXPORT_COMMANDS = "sxp.export.commands.v1"
 
 PIPELINE_PARTITIONS = 6
 
@@ -27,7 +28,7 @@ SUBSCRIPTIONS: dict[str, tuple[str, ...]] = {
     "audit_projector": (AUDIT,),
     "enrichment_gate": (ENRICHMENT_COMMANDS,),
     "adapter": (ENRICHMENT_REQUESTED,),
-    "exporter": (LEADCARDS_LABELED, ENRICHMENT_COMPLETED),
+    "exporter": (LEADCARDS_LABELED, ENRICHMENT_COMPLETED, EXPORT_COMMANDS),
 }
 
 
@@ -56,6 +57,7 @@ TOPICS: tuple[TopicSpec, ...] = (
     TopicSpec(ENRICHMENT_REQUESTED),
     TopicSpec(ENRICHMENT_COMPLETED),
     TopicSpec(LEAD_BATCH),
+    TopicSpec(EXPORT_COMMANDS),
     # Compacted and never deleted: an audit event must not age out. One partition gives
     # the audit log a total order, which the projection's hash chain and replay rely on.
     TopicSpec(

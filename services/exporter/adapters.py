@@ -1,14 +1,17 @@
 """The exporter's database work, as the sxp_exporter role: ready cards, claims, batch states.
 
+A card is ready on a transport when no batch of that transport carried it at its current
+revision (or a later one): a card enriched or relabeled after it went out is sent again.
 Claims are serialized per transport with a transaction-scoped advisory lock, so two
-exporter instances (or an instance and `sxp export`) never put a card in two batches of
-one transport; the (lead_card_id, transport) primary key enforces it as well.
+exporter instances never put one revision of a card in two batches of one transport; the
+(lead_card_id, transport, revision) primary key enforces it as well.
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import AsyncIterator, Sequence
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -18,6 +21,7 @@ import asyncpg
 from services.exporter.domain import LeadBatch, Refusal, batch_from_document
 
 CLAIM_LOCK = "sxp-handoff:"
+DELIVERY_LOCK = "sxp-deliver:"
 OPEN_STATES = ("pending", "failed")
 
 _READY_CARDS = """
@@ -25,7 +29,7 @@ SELECT c.lead_card_id, c.profile_id, c.profile_version, c.content_hash, c.job_id
        c.username, c.readiness, c.base_confidence, c.audience_pool, c.persona,
        c.persona_confidence, c.tribe, c.tribe_confidence, c.industry, c.industry_confidence,
        c.execution_label, c.execution_label_confidence, c.label_evidence, c.taxonomy_version,
-       c.labeled_at, c.enrichment_status, c.contact_id, c.business_id,
+       c.labeled_at, c.enrichment_status, c.contact_id, c.business_id, c.revision,
        ct.contact_id AS contact_contact_id, ct.full_name AS contact_full_name,
        ct.title AS contact_title, ct.email AS contact_email,
        ct.email_status AS contact_email_status, ct.phone AS contact_phone,
@@ -42,7 +46,8 @@ LEFT JOIN contact.businesses b
 WHERE c.readiness IN ('LABELED', 'ENRICHED') AND c.enrichment_status <> 'REQUESTED'
   AND ($2::uuid[] IS NULL OR c.lead_card_id = ANY($2::uuid[]))
   AND NOT EXISTS (SELECT 1 FROM execution.handoff_items i
-                  WHERE i.lead_card_id = c.lead_card_id AND i.transport = $1)
+                  WHERE i.lead_card_id = c.lead_card_id AND i.transport = $1
+                    AND i.revision >= c.revision)
 ORDER BY c.lead_card_id
 """
 
@@ -111,8 +116,10 @@ async def record_batches(conn: asyncpg.Connection, batches: Sequence[LeadBatch])
         await conn.execute(_INSERT_BATCH, batch.batch_id, batch.transport, batch.checksum,
                            batch.count, batch.body().decode("utf-8"), batch.created_at)
         await conn.executemany(
-            "INSERT INTO execution.handoff_items (lead_card_id, transport, batch_id) VALUES ($1, $2, $3)",
-            [(card_id, batch.transport, batch.batch_id) for card_id in batch.card_ids],
+            """INSERT INTO execution.handoff_items (lead_card_id, transport, batch_id, revision)
+               VALUES ($1, $2, $3, $4)""",
+            [(card["lead_card_id"], batch.transport, batch.batch_id, int(card.get("revision") or 1))
+             for card in batch.cards],
         )
 
 
@@ -169,3 +176,47 @@ async def mark_failed(conn: asyncpg.Connection, batch_id: str, error: str) -> in
                    attempts = attempts + 1, last_error = $2, updated_at = now()
            WHERE batch_id = $1::uuid RETURNING attempts""",
         batch_id, error[:2000])
+
+
+@asynccontextmanager
+async def batch_lock(pool: asyncpg.Pool, batch_id: str) -> AsyncIterator[asyncpg.Connection | None]:
+    """A connection holding the batch's delivery lock, or None when another session holds it."""
+    async with pool.acquire() as conn:
+        key = DELIVERY_LOCK + batch_id
+        if not await conn.fetchval("SELECT pg_try_advisory_lock(hashtext($1))", key):
+            yield None
+            return
+        try:
+            yield conn
+        finally:
+            await conn.execute("SELECT pg_advisory_unlock(hashtext($1))", key)
+
+
+async def batch_status(conn: asyncpg.Connection, batch_id: str) -> str | None:
+    """The recorded status of a batch (None when unknown)."""
+    return await conn.fetchval(
+        "SELECT status FROM execution.handoff_batches WHERE batch_id = $1::uuid", batch_id)
+
+
+async def batch_transport(conn: asyncpg.Connection, batch_id: str) -> str | None:
+    """The transport a recorded batch went out on (None when unknown)."""
+    return await conn.fetchval(
+        "SELECT transport FROM execution.handoff_batches WHERE batch_id::text = $1", batch_id)
+
+
+async def command_answered(conn: asyncpg.Connection, command_id: str) -> bool:
+    """Whether an export command was already run (a redelivery keeps its first answer)."""
+    return bool(await conn.fetchval(
+        "SELECT 1 FROM execution.export_commands WHERE command_id = $1", command_id))
+
+
+async def record_command(
+    conn: asyncpg.Connection, command_id: str, transport: str, resend_batch_id: str | None,
+    requested_by: str, status: str, outcomes: str, error: str | None,
+) -> None:
+    """Record what an export command came to: the answer `sxp export` waits for."""
+    await conn.execute(
+        """INSERT INTO execution.export_commands
+               (command_id, transport, resend_batch_id, requested_by, status, outcomes, error)
+           VALUES ($1, $2, $3, $4, $5, $6::jsonb, $7) ON CONFLICT (command_id) DO NOTHING""",
+        command_id, transport, resend_batch_id, requested_by, status, outcomes, error)

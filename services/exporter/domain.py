@@ -206,12 +206,21 @@ def card_from_row(row: Mapping[str, Any]) -> dict[str, Any]:
         },
         "contact": _contact(row),
         "business": _business(row),
+        "revision": int(row.get("revision") or 1),
     }
 
 
 def batch_id_for(transport: str, card_ids: Iterable[str]) -> str:
-    """UUIDv5 of the transport and the sorted card ids: a retry rebuilds the same id."""
+    """UUIDv5 of the transport and the sorted card keys: a retry rebuilds the same id."""
     return str(uuid.uuid5(BATCH_NAMESPACE, transport + ":" + ",".join(sorted(card_ids))))
+
+
+def card_key(card: Mapping[str, Any]) -> str:
+    """What a batch id is made of: the card id, with its revision past the first (so the ids
+    of batches written before revisions existed do not change, and a card sent again at a
+    new revision goes out in a batch with a new id)."""
+    revision = int(card.get("revision") or 1)
+    return card["lead_card_id"] if revision <= 1 else f"{card['lead_card_id']}@{revision}"
 
 
 def file_key(batch_id: str) -> str:
@@ -227,7 +236,7 @@ def build_batch(
         raise ValueError(f"unknown transport {transport!r}; use one of {', '.join(TRANSPORTS)}")
     ordered = tuple(sorted((dict(c) for c in cards), key=lambda c: c["lead_card_id"]))
     return LeadBatch(
-        batch_id=batch_id_for(transport, (c["lead_card_id"] for c in ordered)),
+        batch_id=batch_id_for(transport, (card_key(c) for c in ordered)),
         transport=transport,
         created_at=truncate_millis(now),
         producer=producer,

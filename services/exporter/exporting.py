@@ -1,12 +1,14 @@
-"""The handoff use case, shared by the exporter service and `sxp export`.
+"""The handoff use case of the exporter service: its own stream, and `sxp export` commands.
 
-1. Under the transport's claim lock, in one transaction: take the ready cards not yet
-   claimed on the transport, cut them into batches, validate each against the contract,
-   record the accepted ones as pending (claiming their cards) and the refused ones.
-2. After the commit, deliver each pending batch (plus leftovers from an earlier crash or
-   failure) and record the outcome.
-3. Audit: handoff_emitted per delivered batch (checksum of the canonical payload), and
-   handoff_failed per refused batch or failed delivery.
+1. Under the transport's claim lock, in one transaction: take the cards whose current
+   revision has not gone out on the transport, cut them into batches, validate each against
+   the contract, record the accepted ones (claiming the cards at their revisions) and the
+   refused ones, and stage the audit events of the refusals in the outbox.
+   A queue batch is staged in the outbox in that same transaction, recorded as delivered
+   with its `handoff_emitted` event: it is on the topic once (and whenever) the batch exists.
+2. After the commit, deliver each pending file or api batch (plus leftovers from an earlier
+   crash or failure) under a per-batch lock, so no two exporters send one batch at once,
+   and record the outcome together with its audit event.
 A crash between 1 and 2 leaves the batch pending; the next run sends the same document,
 so the batch id and checksum never change.
 """
@@ -24,7 +26,6 @@ from typing import Any
 
 import asyncpg
 from fastavro import parse_schema
-from faststream.kafka import KafkaBroker
 
 from services.exporter import adapters
 from services.exporter.domain import (
@@ -32,7 +33,7 @@ from services.exporter.domain import (
 )
 from services.exporter.transports import DeliveryFailed, Transport
 from services.exporter.validation import Contract, contract_errors
-from sxp_common import audit
+from sxp_common import audit, outbox
 from sxp_common.avro import contracts_dir
 
 CONTRACT_VIOLATION = "contract_violation"
@@ -49,16 +50,21 @@ def load_contract(root: Path | None = None) -> Contract:
 
 @dataclass
 class Exporter:
-    """What one export needs: the role's pool, a transport, the broker for audit events."""
+    """What one export needs: the role's pool, a transport, the outbox relay for events."""
 
     pool: asyncpg.Pool
-    broker: KafkaBroker
+    relay: outbox.Relay
     transport: Transport
     producer: Producer
     actor: audit.Actor
     logger: logging.Logger
     batch_size: int = 250
     contract: Contract = field(default_factory=load_contract)
+
+    @property
+    def in_outbox(self) -> bool:
+        """Whether batches of this transport leave through the outbox (the queue)."""
+        return bool(getattr(self.transport, "in_outbox", False))
 
 
 @dataclass(frozen=True)
@@ -84,7 +90,7 @@ class Outcome:
 async def export_ready(
     exporter: Exporter, card_ids: Sequence[str] | None = None, retry_failed: bool = False
 ) -> list[Outcome]:
-    """Export ready cards (all, or among `card_ids`) not yet sent on the transport."""
+    """Export the cards (all, or among `card_ids`) whose revision has not gone out yet."""
     transport = exporter.transport.name
     states = adapters.OPEN_STATES if retry_failed else ("pending",)
     now = datetime.now(UTC)
@@ -97,14 +103,17 @@ async def export_ready(
             planned, lambda b: contract_errors(b, exporter.contract), exporter.batch_size)
         await adapters.record_batches(conn, accepted)
         await adapters.record_refusals(conn, refused)
-    outcomes = [_refused(exporter, r) for r in refused]
-    events = [_refusal_event(exporter, r, now) for r in refused]
-    for batch in leftovers + accepted:
-        outcome, event = await deliver(exporter, batch, now)
-        outcomes.append(outcome)
-        events.append(event)
-    if events:
-        await audit.emit(exporter.broker, events)
+        events = [_refusal_event(exporter, r, now) for r in refused]
+        await exporter.relay.stage(conn, audit.audit_messages(events))
+        outcomes = [_refused(exporter, r) for r in refused]
+        if exporter.in_outbox:
+            outcomes += [await _stage_delivery(exporter, conn, b, now) for b in leftovers + accepted]
+    if not exporter.in_outbox:
+        for batch in leftovers + accepted:
+            outcome = await deliver(exporter, batch, now)
+            if outcome is not None:
+                outcomes.append(outcome)
+    await exporter.relay.flush()
     return outcomes
 
 
@@ -120,38 +129,87 @@ async def resend(exporter: Exporter, batch_id: str) -> Outcome:
     if contract_errors(batch, exporter.contract):
         raise ValueError(f"stored batch {batch_id} no longer matches its checksum or the contract")
     now = datetime.now(UTC)
-    outcome, event = await deliver(exporter, batch, now, discriminator=f"resend:{now.isoformat()}")
-    await audit.emit(exporter.broker, [event])
+    discriminator = f"resend:{now.isoformat()}"
+    if exporter.in_outbox:
+        async with exporter.pool.acquire() as conn, conn.transaction():
+            outcome = await _stage_delivery(exporter, conn, batch, now, discriminator)
+    else:
+        outcome = await deliver(exporter, batch, now, discriminator=discriminator, again=True)
+    await exporter.relay.flush()
+    if outcome is None:
+        raise ValueError(f"batch {batch_id} is being delivered by another exporter right now")
     return outcome
 
 
+async def _stage_delivery(
+    exporter: Exporter, conn: asyncpg.Connection, batch: LeadBatch, now: datetime,
+    discriminator: str = "",
+) -> Outcome:
+    """Queue delivery inside the caller's transaction: the record, the state, the event."""
+    location = exporter.transport.location(batch)  # type: ignore[attr-defined]
+    await adapters.mark_delivered(conn, batch.batch_id, location)
+    event = _emitted_event(exporter, batch, now, location, discriminator)
+    await exporter.relay.stage(conn, [*exporter.transport.records(batch),  # type: ignore[attr-defined]
+                                      *audit.audit_messages([event])])
+    _log_emitted(exporter, batch, location)
+    return _outcome(batch, "delivered", location=location)
+
+
 async def deliver(
-    exporter: Exporter, batch: LeadBatch, now: datetime, discriminator: str = ""
-) -> tuple[Outcome, dict[str, Any]]:
-    """Send one recorded batch, record the result, and return it with its audit event."""
-    common = {"batch_id": batch.batch_id, "lead_card_ids": batch.card_ids, "occurred_at": now,
-              "payload": batch.canonical_payload()}
-    log = {"batch_id": batch.batch_id, "transport": batch.transport, "count": batch.count,
-           "checksum": batch.checksum}
-    try:
-        location = await exporter.transport.send(batch)
-    except DeliveryFailed as exc:
-        async with exporter.pool.acquire() as conn:
-            attempts = await adapters.mark_failed(conn, batch.batch_id, exc.reason)
-        exporter.logger.warning("handoff failed", extra={**log, "reason": exc.reason})
-        event = audit.audit_event(
-            audit.HANDOFF_FAILED, exporter.actor, outcome="failed", reason=exc.reason,
-            details={"transport": batch.transport, "attempt": attempts},
-            discriminator=f"{discriminator}attempt:{attempts}", **common)
-        return _outcome(batch, "failed", error=exc.reason), event
-    async with exporter.pool.acquire() as conn:
-        await adapters.mark_delivered(conn, batch.batch_id, location)
-    exporter.logger.info("handoff emitted", extra={**log, "location": location})
-    event = audit.audit_event(
+    exporter: Exporter, batch: LeadBatch, now: datetime, discriminator: str = "", again: bool = False,
+) -> Outcome | None:
+    """Send one recorded file or api batch and record the result with its audit event.
+
+    Holds the batch's lock meanwhile; None when another exporter holds it, or (unless
+    `again`) when the batch was delivered since it was read."""
+    async with adapters.batch_lock(exporter.pool, batch.batch_id) as conn:
+        if conn is None or (not again and await adapters.batch_status(conn, batch.batch_id) == "delivered"):
+            return None
+        try:
+            location = await exporter.transport.send(batch)
+        except DeliveryFailed as exc:
+            async with conn.transaction():
+                attempts = await adapters.mark_failed(conn, batch.batch_id, exc.reason)
+                await exporter.relay.stage(conn, audit.audit_messages([_failed_event(
+                    exporter, batch, now, exc.reason, attempts, discriminator)]))
+            exporter.logger.warning("handoff failed", extra={**_log(batch), "reason": exc.reason})
+            return _outcome(batch, "failed", error=exc.reason)
+        async with conn.transaction():
+            await adapters.mark_delivered(conn, batch.batch_id, location)
+            await exporter.relay.stage(conn, audit.audit_messages([
+                _emitted_event(exporter, batch, now, location, discriminator)]))
+    _log_emitted(exporter, batch, location)
+    return _outcome(batch, "delivered", location=location)
+
+
+def _common(batch: LeadBatch, now: datetime) -> dict[str, Any]:
+    return {"batch_id": batch.batch_id, "lead_card_ids": batch.card_ids, "occurred_at": now,
+            "payload": batch.canonical_payload()}
+
+
+def _emitted_event(exporter: Exporter, batch: LeadBatch, now: datetime, location: str,
+                   discriminator: str) -> dict[str, Any]:
+    return audit.audit_event(
         audit.HANDOFF_EMITTED, exporter.actor, outcome="emitted",
         details={"transport": batch.transport, "location": location, "count": batch.count},
-        discriminator=discriminator, **common)
-    return _outcome(batch, "delivered", location=location), event
+        discriminator=discriminator, **_common(batch, now))
+
+
+def _failed_event(exporter: Exporter, batch: LeadBatch, now: datetime, reason: str, attempts: int,
+                  discriminator: str) -> dict[str, Any]:
+    return audit.audit_event(
+        audit.HANDOFF_FAILED, exporter.actor, outcome="failed", reason=reason,
+        details={"transport": batch.transport, "attempt": attempts},
+        discriminator=f"{discriminator}attempt:{attempts}", **_common(batch, now))
+
+
+def _log(batch: LeadBatch) -> dict[str, Any]:
+    return {"batch_id": batch.batch_id, "transport": batch.transport, "count": batch.count,
+            "checksum": batch.checksum}
+
+
+def _log_emitted(exporter: Exporter, batch: LeadBatch, location: str) -> None:
+    exporter.logger.info("handoff emitted", extra={**_log(batch), "location": location})
 
 
 def _outcome(batch: LeadBatch, status: str, location: str | None = None,
@@ -163,8 +221,7 @@ def _outcome(batch: LeadBatch, status: str, location: str | None = None,
 def _refused(exporter: Exporter, refusal: Refusal) -> Outcome:
     batch = refusal.batch
     exporter.logger.warning("batch refused by the contract", extra={
-        "batch_id": batch.batch_id, "transport": batch.transport, "count": batch.count,
-        "errors": list(refusal.errors[:5])})
+        **_log(batch), "errors": list(refusal.errors[:5])})
     return _outcome(batch, "refused", error="; ".join(refusal.errors[:3]))
 
 

@@ -1,22 +1,32 @@
-"""on_cards_changed: export the named cards that became execution-ready, on the configured transport."""
+"""The exporter's subscribers: cards that changed, and `sxp export` commands.
+
+on_cards_changed exports, on the service's transport, the named cards whose current revision
+has not gone out there; on_export_command runs what `sxp export` asked (any transport, or a
+re-send) and records the answer the CLI waits for. The service is the only exporter.
+"""
 
 from __future__ import annotations
 
+import json
+from typing import Any
+
+from services.exporter import adapters
 from services.exporter.domain import Producer, changed_card_ids
-from services.exporter.exporting import Exporter, export_ready
+from services.exporter.exporting import Exporter, Outcome, export_ready, resend
 from services.exporter.transports import make_transport
 from sxp_common import audit
-from sxp_common.kafka import InboundRecord, decode_batch, publish_all
+from sxp_common.kafka import InboundRecord, decode_batch
 from sxp_common.service import ServiceContext
+from sxp_common.topics import EXPORT_COMMANDS
 
 
-def service_exporter(ctx: ServiceContext) -> Exporter:
-    """The exporter of this service instance: its role's pool, its broker, the configured transport."""
+def service_exporter(ctx: ServiceContext, transport: str | None = None) -> Exporter:
+    """The exporter of this service instance on `transport` (default: the configured one)."""
     settings = ctx.settings
     return Exporter(
         pool=ctx.db(),
-        broker=ctx.broker,
-        transport=make_transport(settings.export_transport, settings, ctx.broker),
+        relay=ctx.outbox(),
+        transport=make_transport(transport or settings.export_transport, settings),
         producer=Producer("sxp-exporter", settings.instance_id),
         actor=audit.Actor.service(ctx.name, settings.instance_id),
         logger=ctx.logger,
@@ -25,15 +35,49 @@ def service_exporter(ctx: ServiceContext) -> Exporter:
 
 
 async def on_cards_changed(ctx: ServiceContext, records: list[InboundRecord]) -> None:
-    """Handle labeled cards and completed enrichments: export those now ready, once per transport."""
+    """Handle labeled cards, completed enrichments and export commands of one batch."""
     batch = decode_batch(ctx.name, records)
-    card_ids = sorted({i for record in batch.records for i in changed_card_ids(record[0].topic, record[1])})
+    if batch.dead_letters:
+        await ctx.outbox().send(batch.dead_letters)
+    commands = [value for record, value in batch.records if record.topic == EXPORT_COMMANDS]
+    card_ids = sorted({i for record, value in batch.records if record.topic != EXPORT_COMMANDS
+                       for i in changed_card_ids(record.topic, value)})
     outcomes = await export_ready(service_exporter(ctx), card_ids, retry_failed=True) if card_ids else []
-    await publish_all(ctx.broker, batch.dead_letters)
+    for command in commands:
+        await on_export_command(ctx, command)
     by_status: dict[str, int] = {}
     for outcome in outcomes:
         by_status[outcome.status] = by_status.get(outcome.status, 0) + outcome.count
     ctx.counters.add(consumed=len(records), **{f"cards_{k}": v for k, v in by_status.items()})
     ctx.logger.info("batch handled", extra={
-        "records": len(records), "cards": len(card_ids),
+        "records": len(records), "cards": len(card_ids), "commands": len(commands),
         "batches": [o.batch_id for o in outcomes][:20], "cards_by_status": by_status})
+
+
+async def on_export_command(ctx: ServiceContext, command: dict[str, Any]) -> None:
+    """Run one `sxp export` command once; a redelivered command keeps its first answer."""
+    command_id = command["command_id"]
+    resend_id = command.get("resend_batch_id")
+    async with ctx.db().acquire() as conn:
+        if await adapters.command_answered(conn, command_id):
+            return
+        # A re-send without a transport goes out where the batch went out before.
+        transport = command["transport"] or (
+            await adapters.batch_transport(conn, resend_id) if resend_id else None) or ""
+    try:
+        exporter = service_exporter(ctx, transport or None)
+        if resend_id:
+            outcomes: list[Outcome] = [await resend(exporter, resend_id)]
+        else:
+            outcomes = await export_ready(exporter, None, retry_failed=True)
+        status, error = "done", None
+    except ValueError as exc:  # an unknown transport or batch id: the user's input, answered
+        outcomes, status, error = [], "failed", str(exc)
+    requester = command["requested_by"]
+    async with ctx.db().acquire() as conn:
+        await adapters.record_command(
+            conn, command_id, transport or ctx.settings.export_transport, resend_id,
+            f"{requester['kind']}:{requester['name']}@{requester['instance']}", status,
+            json.dumps([o.as_dict() for o in outcomes]), error)
+    ctx.logger.info("export command answered", extra={
+        "command_id": command_id, "status": status, "batches": [o.batch_id for o in outcomes][:20]})

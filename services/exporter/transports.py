@@ -4,6 +4,8 @@ Each transport's `send` returns where the batch landed, or raises DeliveryFailed
 project's retry policy (sxp_common.retry) has given up. Sending the same batch twice is
 safe everywhere: the file is overwritten with identical bytes, the API gets the same
 idempotency key, the topic gets a record with the same key that consumers dedupe on.
+The queue transport is the exception to `send`: its record is staged in the exporter's
+outbox with the batch itself, so it is on the topic once the batch is recorded.
 """
 
 from __future__ import annotations
@@ -18,7 +20,7 @@ from faststream.kafka import KafkaBroker
 
 from services.exporter.domain import LeadBatch, sign
 from sxp_common import tracing
-from sxp_common.kafka import outgoing, publish_all
+from sxp_common.kafka import Outgoing, outgoing
 from sxp_common.retry import RetryableHTTPError, RetryPolicy, call_with_retries, parse_retry_after
 from sxp_common.settings import Settings
 from sxp_common.topics import LEAD_BATCH
@@ -175,28 +177,32 @@ class ApiTransport:
 
 
 class QueueTransport:
-    """An Avro record on sxp.lead-batch.v1, keyed by batch id."""
+    """An Avro record on sxp.lead-batch.v1, keyed by batch id, staged in the exporter's outbox
+    in the transaction that records the batch: it goes out exactly when the batch is recorded."""
 
     name = "queue"
+    in_outbox = True
 
-    def __init__(self, broker: KafkaBroker) -> None:
-        self.broker = broker
-
-    async def send(self, batch: LeadBatch) -> str:
-        """Publish and wait for the acks (acks=all, idempotent producer)."""
-        headers = {"sxp-checksum": batch.checksum, "sxp-schema-version": "v1", **tracing.inject({})}
-        await publish_all(self.broker, [outgoing(LEAD_BATCH, batch.batch_id, batch.avro_record(), headers)])
+    def location(self, batch: LeadBatch) -> str:
+        """Where the batch lands."""
         return f"kafka:{LEAD_BATCH}/{batch.batch_id}"
 
+    def records(self, batch: LeadBatch) -> list[Outgoing]:
+        """The record to stage (checksum and schema version also as headers)."""
+        headers = {"sxp-checksum": batch.checksum, "sxp-schema-version": "v1", **tracing.inject({})}
+        return [outgoing(LEAD_BATCH, batch.batch_id, batch.avro_record(), headers)]
 
-def make_transport(name: str, settings: Settings, broker: KafkaBroker | None) -> Transport:
-    """The transport called `name` (file, api or queue)."""
+    async def send(self, batch: LeadBatch) -> str:
+        """Never called: queue batches leave through the outbox (see `records`)."""
+        raise DeliveryFailed("queue_batches_leave_through_the_outbox")
+
+
+def make_transport(name: str, settings: Settings, broker: KafkaBroker | None = None) -> Transport:
+    """The transport called `name` (file, api or queue); `broker` is no longer needed."""
     if name == "file":
         return FileTransport(settings)
     if name == "api":
         return ApiTransport(settings)
     if name == "queue":
-        if broker is None:
-            raise ValueError("the queue transport needs a connected broker")
-        return QueueTransport(broker)
+        return QueueTransport()
     raise ValueError(f"unknown transport {name!r}; use file, api or queue")

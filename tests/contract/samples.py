@@ -108,6 +108,12 @@ SAMPLES: dict[str, dict[str, Any]] = {
             "business": {"business_id": "9c4f5d88-4444-5d5e-8f60-0123456789ab",
                          "name": "Lopez Kitchen", "domain": "lopezkitchen.example",
                          "industry": "hospitality_food", "phone": None},
+            "revision": 3,
         }],
+    },
+    "sxp.export.commands.v1": {
+        "command_id": "5d1c3f7e-1111-4b2a-9c3d-0123456789ab", "transport": "queue",
+        "resend_batch_id": None,
+        "requested_by": {"kind": "cli", "name": "ops", "instance": "laptop"}, "requested_at": T0,
     },
 }

@@ -66,6 +66,27 @@ def test_each_revision_reads_what_the_previous_one_wrote(topic: str) -> None:
 
 
 @pytest.mark.parametrize("topic", sorted(SAMPLES))
+def test_each_revision_is_read_by_the_previous_reader(topic: str) -> None:
+    """Forward compatibility: a consumer still on the older revision reads newer data."""
+    chain = revisions(topic)
+    for older, newer in zip(chain, chain[1:], strict=False):
+        old, new = json.loads(older.read_text()), json.loads(newer.read_text())
+        resolve(newer.with_suffix(".avro").read_bytes()[avro.HEADER_LEN:], new, old)
+
+
+def test_lead_batch_r2_adds_the_card_revision_readable_both_ways() -> None:
+    r1, r2 = revisions("sxp.lead-batch.v1")[:2]
+    old, new = json.loads(r1.read_text()), json.loads(r2.read_text())
+    old_data = r1.with_suffix(".avro").read_bytes()[avro.HEADER_LEN:]
+    new_data = r2.with_suffix(".avro").read_bytes()[avro.HEADER_LEN:]
+    assert [c["revision"] for c in resolve(old_data, old, new)["cards"]] == [1]
+    read_by_old = resolve(new_data, new, old)
+    assert "revision" not in read_by_old["cards"][0]
+    assert read_by_old["cards"][0]["lead_card_id"] == SAMPLES["sxp.lead-batch.v1"]["cards"][0]["lead_card_id"]
+    assert avro.decode("sxp.lead-batch.v1", r2.with_suffix(".avro").read_bytes())["cards"][0]["revision"] == 3
+
+
+@pytest.mark.parametrize("topic", sorted(SAMPLES))
 def test_golden_bytes_of_every_revision_decode_with_the_current_codec(topic: str) -> None:
     for revision in revisions(topic):
         decoded = avro.decode(topic, revision.with_suffix(".avro").read_bytes())

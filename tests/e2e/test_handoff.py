@@ -12,7 +12,6 @@ import sys
 import threading
 import uuid
 from collections.abc import Iterator
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -28,9 +27,9 @@ from sxp_cli.export_cmd import export_command
 from sxp_cli.fixtures import generate_profiles, write_jsonl
 from sxp_cli.processes import services_up
 from sxp_common import avro
-from sxp_common.kafka import outgoing, read_topic
-from sxp_common.topics import ENRICHMENT_COMPLETED, LEAD_BATCH
-from tests.support.pipeline import poll, publish_and_label, query, scalar, send
+from sxp_common.kafka import read_topic
+from sxp_common.topics import LEAD_BATCH
+from tests.support.pipeline import poll, publish_and_label, query, restart_service, scalar
 
 pytestmark = pytest.mark.e2e
 ROOT = Path(__file__).resolve().parents[2]
@@ -223,18 +222,21 @@ def test_only_the_exporter_role_reads_or_writes_what_was_handed_off(stack) -> No
 
 
 @pytest.fixture
-def receiver(monkeypatch: pytest.MonkeyPatch) -> Iterator[Any]:
-    """The reference API receiver on a free loopback port; its first answer is a 503 after storing."""
+def receiver(stack: Any) -> Iterator[Any]:
+    """The reference API receiver on a free loopback port; its first answer is a 503 after storing.
+    The exporter service (the only exporter) is restarted to deliver there, and back after."""
     module = load_example("api_receiver")
     state = module.Receiver("e2e-hmac-secret", fail_first=1)
     server = module.make_server(state)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
-    monkeypatch.setenv("SXP_EXPORT_API_URL", f"http://127.0.0.1:{server.server_port}{module.PATH}")
-    monkeypatch.setenv("SXP_EXPORT_HMAC_SECRET", "e2e-hmac-secret")
+    restart_service(stack, "exporter",
+                    SXP_EXPORT_API_URL=f"http://127.0.0.1:{server.server_port}{module.PATH}",
+                    SXP_EXPORT_HMAC_SECRET="e2e-hmac-secret")
     try:
         yield state
     finally:
+        restart_service(stack, "exporter")
         server.shutdown()
         server.server_close()
 
@@ -255,59 +257,20 @@ def test_the_api_receiver_gets_valid_signatures_and_a_retried_post_is_not_a_seco
     assert audit_events(stack, delivered[0], "handoff_emitted", at_least=2)
 
 
-def test_the_topic_carries_valid_avro_batches_with_no_card_in_two_of_them(stack) -> None:
+def test_the_topic_carries_valid_avro_batches_with_no_card_twice_at_one_revision(stack) -> None:
+    # A card goes out again when its revision moves (enriched, relabeled), never twice at one.
     batches = {batch["batch_id"]: batch for _, batch in topic_batches(stack)}
     assert batches
-    seen: list[str] = []
+    seen: list[tuple[str, int]] = []
     for batch in batches.values():
         assert_trusted({**batch, "created_at": iso_millis(batch["created_at"])})
-        seen += [card["lead_card_id"] for card in batch["cards"]]
+        seen += [(card["lead_card_id"], card["revision"]) for card in batch["cards"]]
     assert len(seen) == len(set(seen))
-    claimed = {r["id"] for r in query(stack, """SELECT lead_card_id::text AS id FROM execution.handoff_items
-                                                 WHERE transport = 'queue'""")}
+    claimed = {(r["id"], r["revision"]) for r in query(stack, """
+        SELECT lead_card_id::text AS id, revision FROM execution.handoff_items WHERE transport = 'queue'""")}
     assert claimed == set(seen)
     for batch_id in list(batches)[:5]:
         assert audit_events(stack, batch_id, "handoff_emitted")[0]["checksum"] == batches[batch_id]["checksum"]
-
-
-def insert_enriched_card(settings: Any) -> tuple[str, str]:
-    """A profile and an ENRICHED lead card with Tier 2 rows, written as the owner; (card id, email)."""
-    profile_id, card_id, contact_id, business_id = (uuid.uuid4() for _ in range(4))
-    username, email = f"late_{card_id.hex[:8]}", f"late.{card_id.hex[:6]}@example.com"
-    query(settings, """INSERT INTO social.raw_social_profiles (profile_id, identity_hash, platform, username,
-                           source, job_id, content_hash, last_change_submission_id)
-                       VALUES ($1, $2, 'x', $3, 'e2e', 'e2e-handoff', $4, 's')""",
-          profile_id, card_id.hex, username, "cd" * 32)
-    query(settings, "INSERT INTO contact.businesses (business_id, name) VALUES ($1, 'Late Co')", business_id)
-    query(settings, """INSERT INTO execution.lead_cards (lead_card_id, profile_id, profile_version, content_hash,
-                           job_id, platform, username, readiness, base_confidence, audience_pool, persona,
-                           persona_confidence, tribe, tribe_confidence, execution_label,
-                           execution_label_confidence, label_evidence, taxonomy_version,
-                           labeled_profile_version, labeled_at, enrichment_status, contact_id, business_id)
-                       VALUES ($1, $2, 1, $3, 'e2e-handoff', 'x', $4, 'ENRICHED', 0.7, 'x.startups_tech.mid',
-                               'founder', 0.9, 'startups_tech', 0.8, 'PARTNER', 0.9, '{}'::jsonb, 'v1', 1,
-                               now(), 'ENRICHED', $5, $6)""",
-          card_id, profile_id, "cd" * 32, username, contact_id, business_id)
-    query(settings, """INSERT INTO contact.contacts (contact_id, lead_card_id, business_id, full_name, email)
-                       VALUES ($1, $2, $3, 'Lee Late', $4)""", contact_id, card_id, business_id, email)
-    return str(card_id), email
-
-
-def test_when_enrichment_completes_the_service_sends_the_card_on_the_queue_with_its_contact(stack) -> None:
-    card_id, email = insert_enriched_card(stack)
-    completed = {"batch_id": f"e2e-{card_id}", "request_id": "e2e", "completed_at": datetime.now(UTC),
-                 "status": "completed", "reserved_usd": 0.3, "settled_usd": 0.03,
-                 "results": [{"lead_card_id": card_id, "status": "ENRICHED", "contact_id": None,
-                              "business_id": None, "matched_provider": "apollo",
-                              "providers_tried": ["apollo"], "cost_usd": 0.03}]}
-    send(stack, [outgoing(ENRICHMENT_COMPLETED, completed["batch_id"], completed)])
-    claimed = poll(lambda: query(stack, """SELECT batch_id::text AS id FROM execution.handoff_items
-                                           WHERE lead_card_id = $1 AND transport = 'queue'""", uuid.UUID(card_id)),
-                   lambda rows: bool(rows), timeout_s=60)
-    assert claimed, "the exporter did not export the card after its enrichment completed"
-    batch = next(b for _, b in topic_batches(stack) if b["batch_id"] == claimed[0]["id"])
-    [card] = [c for c in batch["cards"] if c["lead_card_id"] == card_id]
-    assert card["readiness"] == "ENRICHED" and card["contact"]["email"] == email
 
 
 def test_the_reference_consumer_reads_the_topic_and_verifies_every_batch(stack) -> None:

@@ -97,9 +97,40 @@ def publish_and_label(settings: Settings, path: Any, timeout_s: float = 120.0) -
                        report.job_id) or 0,
         lambda n: n >= report.published, timeout_s)
     assert received >= report.published, "ingest did not see every published row in time"
+    # A profile whose card does not exist yet counts as unlabeled too: otherwise the wait
+    # ends at once when it starts before the card factory has made the cards.
     unlabeled = poll(
-        lambda: scalar(settings, """SELECT count(*) FROM execution.lead_cards
-                                    WHERE labeled_profile_version IS DISTINCT FROM profile_version"""),
+        lambda: scalar(settings, """SELECT count(*) FROM social.raw_social_profiles p
+                                    LEFT JOIN execution.lead_cards c ON c.profile_id = p.profile_id
+                                    WHERE c.lead_card_id IS NULL
+                                       OR c.labeled_profile_version IS DISTINCT FROM p.version"""),
         lambda n: n == 0, timeout_s)
     assert unlabeled == 0, "lead cards left unlabeled"
     return report
+
+
+def restart_service(settings: Settings, service: str, **env: str) -> None:
+    """Stop every instance of `service` and start one again, with `env` on top of ours
+    (empty values unset): how a test reconfigures or arms a running service."""
+    import os
+
+    from sxp_cli.processes import canonical_service, instances, start_instance, stop_instance
+
+    service = canonical_service(service)
+    for instance in instances(settings):
+        if instance.service == service:
+            stop_instance(settings, instance)
+    saved = {name: os.environ.get(name) for name in env}
+    try:
+        for name, value in env.items():
+            if value:
+                os.environ[name] = value
+            else:
+                os.environ.pop(name, None)
+        start_instance(settings, service, 1)
+    finally:
+        for name, value in saved.items():
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value

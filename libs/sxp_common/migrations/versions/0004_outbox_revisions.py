@@ -94,7 +94,7 @@ ALTER TABLE execution.handoff_items DROP CONSTRAINT handoff_items_pkey;
 ALTER TABLE execution.handoff_items ADD PRIMARY KEY (lead_card_id, transport, revision);
 CREATE TABLE execution.export_commands (
     command_id text PRIMARY KEY,
-    transport text NOT NULL CHECK (transport IN ('file', 'api', 'queue')),
+    transport text NOT NULL,
     resend_batch_id text,
     requested_by text NOT NULL,
     status text NOT NULL CHECK (status IN ('done', 'failed')),
