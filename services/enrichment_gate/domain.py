@@ -22,6 +22,8 @@ LABEL_NOT_ALLOWED = "label_not_allowed"
 LOW_CONFIDENCE = "low_confidence"
 BUDGET_EXCEEDED = "budget_exceeded"
 NO_ROUTE = "no_provider_route"
+# Apollo bills 1 credit a matched person for demographics and email (phones are not revealed).
+APOLLO_CREDITS_PER_PERSON = 1
 
 
 class PolicyError(ValueError):
@@ -35,7 +37,7 @@ class GatePolicy:
     allowed_labels: tuple[str, ...] = ("PARTNER", "AFFILIATE")
     min_confidence: float = 0.5
     providers: tuple[str, ...] = ("apollo", "skiptrace")
-    worst_case_usd: dict[str, float] = field(default_factory=lambda: {"apollo": 0.27, "skiptrace": 0.12})
+    worst_case_usd: dict[str, float] = field(default_factory=lambda: {"apollo": 0.03, "skiptrace": 0.12})
     usd_per_credit: float = 0.03
     budget_per_request_usd: float = 50.0
     budget_per_day_usd: float = 200.0
@@ -55,10 +57,18 @@ class GatePolicy:
 
 
 def policy_from_dict(raw: dict[str, Any]) -> GatePolicy:
-    """Build a policy from its JSON form; Apollo's worst case is credits × price per credit."""
+    """Build a policy from its JSON form; Apollo's worst case is 1 credit × price per credit.
+
+    Apollo reveals phones only to a webhook, which this product does not run, so a policy
+    asking for `reveal_phone_number` is refused rather than reserving 9 credits it cannot use.
+    """
     try:
         apollo = raw.get("apollo", {})
-        credits = apollo.get("worst_case_credits", 9 if apollo.get("reveal_phone_number") else 1)
+        if apollo.get("reveal_phone_number"):
+            raise PolicyError("apollo.reveal_phone_number is not supported: Apollo sends revealed phones "
+                              "to a webhook, and this product runs none")
+        if "worst_case_credits" in apollo:
+            raise PolicyError("apollo.worst_case_credits is no longer read: a person costs 1 credit without a phone reveal")
         per_credit = float(apollo.get("usd_per_credit", 0.03))
         size = int(raw.get("max_batch_size", MAX_BATCH_SIZE))
         if not 1 <= size <= MAX_BATCH_SIZE:
@@ -68,7 +78,7 @@ def policy_from_dict(raw: dict[str, Any]) -> GatePolicy:
             min_confidence=float(raw["min_confidence"]),
             providers=tuple(raw["providers"]),
             worst_case_usd={
-                "apollo": round(credits * per_credit, 4),
+                "apollo": round(APOLLO_CREDITS_PER_PERSON * per_credit, 4),
                 "skiptrace": float(raw.get("skiptrace", {}).get("usd_per_record", 0.12)),
             },
             usd_per_credit=per_credit,
