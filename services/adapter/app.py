@@ -16,7 +16,7 @@ from faststream import FastStream
 from services.adapter.handlers import on_enrichment_batch_requested
 from services.adapter.providers.apollo import ApolloClient
 from services.adapter.providers.skiptrace import SkipTraceClient
-from services.enrichment_gate.domain import load_policy
+from sxp_common.enrichment_policy import load_policy
 from sxp_common.service import ServiceContext, build_service
 from sxp_common.settings import Settings
 from sxp_common.topics import SUBSCRIPTIONS
