@@ -1,4 +1,8 @@
-"""`sxp enrich request` and `sxp enrich policy`: ask the gate; the CLI never writes the database."""
+"""`sxp enrich request|policy|reap`: ask the gate through its command topic.
+
+`request` and `policy` never write the database. `reap` runs the gate's own reaper once,
+logged in as the gate's database role, and leaves its audit events in the gate's outbox.
+"""
 
 from __future__ import annotations
 
@@ -17,9 +21,11 @@ from rich.table import Table
 from services.enrichment_gate.adapters import fetch_candidates, spent_today
 from services.enrichment_gate.domain import GateDecision, load_policy
 from services.enrichment_gate.planning import decide
+from services.enrichment_gate.reaper import reap_once
 from services.labeler.domain import EXECUTION_LABELS
 from sxp_common import audit, tracing
-from sxp_common.db import asyncpg_dsn
+from sxp_common.db import asyncpg_dsn, create_service_pool
+from sxp_common.enrichment_ledger import ClosedBatch
 from sxp_common.kafka import make_broker, outgoing, publish_all
 from sxp_common.settings import Settings
 from sxp_common.topics import ENRICHMENT_COMMANDS
@@ -30,7 +36,7 @@ ANSWER_TIMEOUT_S = 60.0
 
 
 def build_command(labels: list[str], min_confidence: float | None, limit: int | None,
-                  budget_usd: float | None) -> dict[str, Any]:
+                  budget_usd: float | None, retry_failed: bool = False) -> dict[str, Any]:
     """The RequestEnrichment command for these options (labels validated, upper-cased)."""
     wanted = [label.strip().upper() for label in labels]
     unknown = [label for label in wanted if label not in EXECUTION_LABELS]
@@ -41,7 +47,7 @@ def build_command(labels: list[str], min_confidence: float | None, limit: int | 
         "request_id": str(uuid.uuid4()), "labels": wanted, "min_confidence": min_confidence,
         "limit": limit, "budget_usd": budget_usd,
         "requested_by": {"kind": actor.kind, "name": actor.name, "instance": actor.instance},
-        "requested_at": datetime.now(UTC),
+        "requested_at": datetime.now(UTC), "retry_failed": retry_failed,
     }
 
 
@@ -50,7 +56,8 @@ async def dry_run(settings: Settings, command: dict[str, Any]) -> GateDecision:
     conn = await asyncpg.connect(asyncpg_dsn(settings.database_url))
     try:
         async with conn.transaction(readonly=True):
-            candidates = await fetch_candidates(conn, command["labels"], command.get("limit"))
+            candidates = await fetch_candidates(conn, command["labels"], command.get("limit"),
+                                                command.get("retry_failed", False))
             spent = await spent_today(conn)
     finally:
         await conn.close()
@@ -102,11 +109,14 @@ def request(
     limit: Annotated[Optional[int], typer.Option(min=1)] = None,  # noqa: UP007
     budget_usd: Annotated[Optional[float], typer.Option(min=0.0)] = None,  # noqa: UP007
     dry_run_only: Annotated[bool, typer.Option("--dry-run", help="Show the decision; spend nothing.")] = False,
+    retry_failed: Annotated[bool, typer.Option(
+        "--retry-failed", help="Queue again the cards whose enrichment ended FAILED (in new batches, within "
+                               "budget; answers already paid for are reused, not paid again).")] = False,
     as_json: Annotated[bool, typer.Option("--json")] = False,
 ) -> None:
     """Ask the gate to enrich approved lead cards; print the batches it queued or why it refused."""
     settings = Settings()
-    command = build_command(label, min_confidence, limit, budget_usd)
+    command = build_command(label, min_confidence, limit, budget_usd, retry_failed)
     if dry_run_only:
         decision = asyncio.run(dry_run(settings, command))
         result = {"request_id": command["request_id"], "dry_run": True, "status": decision.status,
@@ -123,6 +133,34 @@ def request(
                   "approved_count": answer["approved_count"], "refused": json.loads(answer["refused"]),
                   "reserved_usd": float(answer["reserved_usd"]), "batches": answer["batches"]}
     _print_result(result, as_json)
+
+
+@enrich_app.command("reap")
+def reap(
+    older_than: Annotated[Optional[float], typer.Option(  # noqa: UP007
+        "--older-than", min=0.0, help="Seconds a batch may stay requested (default: SXP_ENRICHMENT_REAP_AFTER_S).")] = None,
+    as_json: Annotated[bool, typer.Option("--json")] = False,
+) -> None:
+    """Close batches stuck in requested: release their reservation and mark their cards FAILED."""
+    settings = Settings()
+    closed = asyncio.run(reap_now(settings, settings.enrichment_reap_after_s if older_than is None else older_than))
+    rows = [{"batch_id": c.batch_id, "cards": len(c.lead_card_ids), "settled_usd": c.settled_usd,
+             "released_usd": c.released_usd} for c in closed]
+    if as_json:
+        print(json.dumps({"reaped": rows}))
+        return
+    console.print(f"reaped {len(rows)} batch(es); retry their cards with `sxp enrich request --retry-failed`")
+    for row in rows:
+        console.print(f"  batch {row['batch_id']}: {row['cards']} card(s) FAILED, ${row['released_usd']:,.2f} released")
+
+
+async def reap_now(settings: Settings, older_than_s: float) -> list[ClosedBatch]:
+    """Run the gate's reaper once as the gate's role (its events leave through the gate's outbox)."""
+    pool = await create_service_pool(settings, "enrichment_gate", size=1)
+    try:
+        return await reap_once(pool, "enrichment_gate", audit.Actor.cli(), older_than_s)
+    finally:
+        await pool.close()
 
 
 def _print_result(result: dict[str, Any], as_json: bool) -> None:

@@ -78,6 +78,11 @@ class Settings(BaseSettings):
     sandbox_burst_429: int = 0
     # A policy file for the enrichment gate; unset uses the packaged default.
     enrichment_policy: Path | None = None
+    # The gate reaps a batch still `requested` this long after its approval (its reservation
+    # released, its cards FAILED, so `sxp enrich request --retry-failed` can queue them again),
+    # checking every interval.
+    enrichment_reap_after_s: float = Field(default=1800.0, gt=0)
+    enrichment_reap_interval_s: float = Field(default=60.0, gt=0)
     log_level: str = "INFO"
     # The port answering /livez and /readyz (App Platform probes); unset: no HTTP server.
     health_port: int | None = None

@@ -12,34 +12,43 @@ from services.adapter.domain import CardOutcome, idempotency_key, provenance
 from services.adapter.providers.models import ProviderResult
 
 
-async def finished_outcome(conn: asyncpg.Connection, batch_id: str) -> dict[str, Any] | None:
-    """The stored completed-record of a batch already settled (None while still open)."""
-    row = await conn.fetchrow("SELECT status, outcome FROM enrichment.batches WHERE batch_id = $1", batch_id)
-    if row is None or row["status"] == "requested" or row["outcome"] is None:
-        return None
-    return json.loads(row["outcome"])
+async def approved_batch(conn: asyncpg.Connection, batch_id: str) -> dict[str, Any] | None:
+    """The batch as the gate approved it (items, providers, reservation) and where it stands."""
+    row = await conn.fetchrow(
+        """SELECT batch_id, request_id, status, providers, items, reserved_usd::float8 AS reserved_usd,
+                  outcome IS NOT NULL AS settled
+           FROM enrichment.batches WHERE batch_id = $1""", batch_id)
+    return None if row is None else dict(row, items=json.loads(row["items"]), providers=list(row["providers"]))
 
 
-async def cached_results(conn: asyncpg.Connection, keys: Sequence[str]) -> dict[str, ProviderResult]:
-    """Provider answers already paid for, by idempotency key."""
+async def cached_results(conn: asyncpg.Connection, keys: Sequence[str]) -> dict[str, tuple[ProviderResult, str | None]]:
+    """Provider answers already paid for, by idempotency key, with the batch that paid
+    (errors are never reused: they are asked again)."""
     rows = await conn.fetch(
-        "SELECT idempotency_key, result FROM contact.provider_responses WHERE idempotency_key = ANY($1::text[])",
+        """SELECT idempotency_key, result, batch_id FROM contact.provider_responses
+           WHERE idempotency_key = ANY($1::text[]) AND status <> 'failed'""",
         list(keys),
     )
-    return {r["idempotency_key"]: ProviderResult.model_validate_json(r["result"]) for r in rows}
+    return {r["idempotency_key"]: (ProviderResult.model_validate_json(r["result"]), r["batch_id"]) for r in rows}
 
 
-async def store_results(conn: asyncpg.Connection, results: Sequence[ProviderResult]) -> None:
-    """Keep every new provider answer under its idempotency key (first one wins)."""
-    if not results:
-        return
-    await conn.executemany(
-        """INSERT INTO contact.provider_responses
-               (idempotency_key, lead_card_id, provider, request_id, status, cost_usd, result, fetched_at)
-           VALUES ($1, $2::uuid, $3, $4, $5, $6, $7::jsonb, $8) ON CONFLICT DO NOTHING""",
-        [(idempotency_key(r.lead_card_id, r.provider), r.lead_card_id, r.provider, r.request_id, r.status,
-          r.cost_usd, r.model_dump_json(), r.fetched_at) for r in results],
-    )
+async def store_results(conn: asyncpg.Connection, results: Sequence[ProviderResult], batch_id: str) -> int:
+    """Keep every new provider answer under its idempotency key, paid by `batch_id`; an
+    answer replaces a stored error, never a stored answer. Errors are not kept."""
+    rows = [(idempotency_key(r.lead_card_id, r.provider), r.lead_card_id, r.provider, r.request_id, r.status,
+             r.cost_usd, r.model_dump_json(), r.fetched_at, batch_id) for r in results if r.status != "failed"]
+    if rows:
+        await conn.executemany(
+            """INSERT INTO contact.provider_responses
+                   (idempotency_key, lead_card_id, provider, request_id, status, cost_usd, result, fetched_at, batch_id)
+               VALUES ($1, $2::uuid, $3, $4, $5, $6, $7::jsonb, $8, $9)
+               ON CONFLICT (idempotency_key) DO UPDATE SET request_id = EXCLUDED.request_id,
+                   status = EXCLUDED.status, cost_usd = EXCLUDED.cost_usd, result = EXCLUDED.result,
+                   fetched_at = EXCLUDED.fetched_at, batch_id = EXCLUDED.batch_id
+               WHERE contact.provider_responses.status = 'failed'""",
+            rows,
+        )
+    return len(rows)
 
 
 _CONTACT_COLUMNS = ("full_name", "title", "email", "email_status", "phone", "phone_type", "do_not_call",

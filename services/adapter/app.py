@@ -13,10 +13,10 @@ from contextlib import asynccontextmanager
 import httpx
 from faststream import FastStream
 
-from services.adapter.handlers import on_enrichment_batch_requested
+from services.adapter.handlers import on_enrichment_batch_requested, on_enrichment_dead_letter
 from services.adapter.providers.apollo import ApolloClient
 from services.adapter.providers.skiptrace import SkipTraceClient
-from services.enrichment_gate.domain import load_policy
+from sxp_common.enrichment_policy import load_policy
 from sxp_common.service import ServiceContext, build_service
 from sxp_common.settings import Settings
 from sxp_common.topics import SUBSCRIPTIONS
@@ -38,4 +38,4 @@ async def provider_clients(ctx: ServiceContext) -> AsyncIterator[None]:
 def create_app(settings: Settings | None = None) -> tuple[FastStream, ServiceContext]:
     """The adapter app and its context."""
     return build_service("adapter", SUBSCRIPTIONS["adapter"], on_enrichment_batch_requested, settings,
-                         resources=provider_clients)
+                         resources=provider_clients, on_dead_letter=on_enrichment_dead_letter)

@@ -15,13 +15,20 @@ from dataclasses import dataclass
 from typing import Any
 
 from services.adapter.providers.models import PersonQuery, ProviderResult
+from sxp_common.errors import Unprocessable
 
 CONTACT_NAMESPACE = uuid.UUID("0c8f3f2e-8a4b-4c11-9d6f-21a7e4c5b001")
 BUSINESS_NAMESPACE = uuid.UUID("0c8f3f2e-8a4b-4c11-9d6f-21a7e4c5b002")
 ENRICHED_FIELDS = "contact+business"
 QUERY_FIELDS = (
     "first_name", "last_name", "full_name", "organization_name", "domain", "city", "state", "country",
+    "street", "postal_code",
 )
+# Dead-letter reasons of a batch message that is not what the gate approved: the stored
+# batch (if any) is left as it is.
+NOT_APPROVED = "not_approved"
+ITEMS_MISMATCH = "items_mismatch"
+REFUSALS = frozenset({NOT_APPROVED, ITEMS_MISMATCH})
 
 
 def idempotency_key(lead_card_id: str, provider: str, fields: str = ENRICHED_FIELDS) -> str:
@@ -38,6 +45,24 @@ def business_id_for(name: str | None, domain: str | None) -> str | None:
     """Deterministic business id from its domain, else its name (None when neither)."""
     basis = (domain or name or "").strip().lower()
     return str(uuid.uuid5(BUSINESS_NAMESPACE, basis)) if basis else None
+
+
+def admit(stored: Mapping[str, Any] | None, request: Mapping[str, Any]) -> bool:
+    """True to enrich the approved batch, False for a settled one (a redelivery: nothing to
+    do); Unprocessable for a message the gate never approved as it stands."""
+    batch_id = request["batch_id"]
+    if stored is None:
+        raise Unprocessable(NOT_APPROVED, f"batch {batch_id} was never approved")
+    if stored["status"] != "requested":
+        if stored["settled"]:
+            return False
+        raise Unprocessable(NOT_APPROVED, f"batch {batch_id} is {stored['status']}, not requested")
+    sent = sorted(i["lead_card_id"] for i in request["items"])
+    approved = sorted(i["lead_card_id"] for i in stored["items"])
+    if (sent != approved or list(request["providers"]) != list(stored["providers"])
+            or abs(float(request["reserved_usd"]) - float(stored["reserved_usd"])) > 1e-6):
+        raise Unprocessable(ITEMS_MISMATCH, f"batch {batch_id}: cards, providers or reservation differ from the approved batch")
+    return True
 
 
 def queries_from_items(items: Sequence[Mapping[str, Any]]) -> list[PersonQuery]:
@@ -76,15 +101,16 @@ class CardOutcome:
         }
 
 
-def card_outcome(lead_card_id: str, attempts: Sequence[ProviderResult]) -> CardOutcome:
-    """Fold a card's waterfall attempts into its outcome."""
+def card_outcome(lead_card_id: str, attempts: Sequence[ProviderResult], reused: frozenset[str] = frozenset()) -> CardOutcome:
+    """Fold a card's waterfall attempts into its outcome; answers in `reused` (idempotency
+    keys paid by another batch) cost this batch nothing."""
     match = next((a for a in attempts if a.status == "matched" and (a.contact or a.business)), None)
     return CardOutcome(
         lead_card_id=lead_card_id,
         status="ENRICHED" if match else "FAILED",
         match=match,
         providers_tried=tuple(a.provider for a in attempts),
-        cost_usd=sum(a.cost_usd for a in attempts),
+        cost_usd=sum(a.cost_usd for a in attempts if idempotency_key(a.lead_card_id, a.provider) not in reused),
     )
 
 
@@ -109,12 +135,17 @@ def batch_status(outcomes: Sequence[CardOutcome]) -> str:
     return "failed" if enriched == 0 else "partial"
 
 
-def cost_by_provider(outcomes: Sequence[CardOutcome], attempts: Mapping[str, Sequence[ProviderResult]]) -> dict[str, dict[str, float]]:
-    """Spend and counts per provider over a batch: matched, no_match, failed, cost_usd."""
+def cost_by_provider(
+    outcomes: Sequence[CardOutcome], attempts: Mapping[str, Sequence[ProviderResult]],
+    reused: frozenset[str] = frozenset(),
+) -> dict[str, dict[str, float]]:
+    """Spend and counts per provider over a batch: matched, no_match, failed, cost_usd (an
+    answer another batch paid for counts, but costs this batch nothing)."""
     totals: dict[str, dict[str, float]] = {}
     for outcome in outcomes:
         for attempt in attempts.get(outcome.lead_card_id, ()):
             row = totals.setdefault(attempt.provider, {"matched": 0, "no_match": 0, "failed": 0, "cost_usd": 0.0})
             row[attempt.status] += 1
-            row["cost_usd"] = round(row["cost_usd"] + attempt.cost_usd, 4)
+            if idempotency_key(attempt.lead_card_id, attempt.provider) not in reused:
+                row["cost_usd"] = round(row["cost_usd"] + attempt.cost_usd, 4)
     return totals

@@ -17,7 +17,7 @@ SELECT c.lead_card_id::text AS lead_card_id, c.execution_label, c.persona,
        coalesce(c.execution_label_confidence, 0) AS confidence,
        p.display_name, p.location, p.external_url
 FROM execution.lead_cards c JOIN social.raw_social_profiles p ON p.profile_id = c.profile_id
-WHERE c.execution_label = ANY($1::text[]) AND c.enrichment_status = 'NONE'
+WHERE c.execution_label = ANY($1::text[]) AND c.enrichment_status = $3
 ORDER BY c.execution_label_confidence DESC NULLS LAST, c.lead_card_id
 LIMIT $2
 """
@@ -28,10 +28,17 @@ FROM enrichment.batches WHERE created_at >= date_trunc('day', now())
 """
 
 
-async def fetch_candidates(conn: asyncpg.Connection, labels: list[str], limit: int | None) -> list[Candidate]:
-    """Lead cards not yet requested with one of the labels, most confident first."""
+def candidate_status(retry_failed: bool) -> str:
+    """Cards never enriched (NONE), or with --retry-failed the ones that ended FAILED."""
+    return "FAILED" if retry_failed else "NONE"
+
+
+async def fetch_candidates(
+    conn: asyncpg.Connection, labels: list[str], limit: int | None, retry_failed: bool = False
+) -> list[Candidate]:
+    """Lead cards with one of the labels, not yet requested (or FAILED), most confident first."""
     cap = min(limit * 4, MAX_CANDIDATES) if limit else MAX_CANDIDATES
-    rows = await conn.fetch(_CANDIDATES, labels, cap)
+    rows = await conn.fetch(_CANDIDATES, labels, cap, candidate_status(retry_failed))
     return [Candidate(**dict(r)) for r in rows]
 
 
@@ -86,9 +93,9 @@ async def record_decision(
         )
         rows = await conn.fetch(
             """UPDATE execution.lead_cards SET enrichment_status = 'REQUESTED', updated_at = now()
-               WHERE lead_card_id = ANY($1::uuid[]) AND enrichment_status = 'NONE'
+               WHERE lead_card_id = ANY($1::uuid[]) AND enrichment_status = $2
                RETURNING lead_card_id::text""",
-            ids,
+            ids, candidate_status(bool(command.get("retry_failed"))),
         )
         marked += [r["lead_card_id"] for r in rows]
     return marked

@@ -1,10 +1,12 @@
-"""Wires the enrichment gate: consumes sxp.enrichment.commands.v1 as group sxp-enrichment-gate."""
+"""Wires the enrichment gate: consumes sxp.enrichment.commands.v1 as group sxp-enrichment-gate,
+and reaps overdue batches in the background (services.enrichment_gate.reaper)."""
 
 from __future__ import annotations
 
 from faststream import FastStream
 
 from services.enrichment_gate.handlers import on_enrichment_command
+from services.enrichment_gate.reaper import reaping
 from sxp_common.service import ServiceContext, build_service
 from sxp_common.settings import Settings
 from sxp_common.topics import SUBSCRIPTIONS
@@ -12,4 +14,5 @@ from sxp_common.topics import SUBSCRIPTIONS
 
 def create_app(settings: Settings | None = None) -> tuple[FastStream, ServiceContext]:
     """The enrichment gate app and its context."""
-    return build_service("enrichment_gate", SUBSCRIPTIONS["enrichment_gate"], on_enrichment_command, settings)
+    return build_service("enrichment_gate", SUBSCRIPTIONS["enrichment_gate"], on_enrichment_command, settings,
+                         resources=reaping)

@@ -8,87 +8,21 @@ into batches of at most 250; everything else is refused with its reason.
 
 from __future__ import annotations
 
-import json
 import uuid
-from dataclasses import dataclass, field
-from pathlib import Path
+from dataclasses import dataclass
 from typing import Any
 
-MAX_BATCH_SIZE = 250
-POLICY_FILE = Path(__file__).resolve().parent / "policy.json"
+from sxp_common.enrichment_policy import (  # noqa: F401 (the gate's policy, re-exported)
+    APOLLO_CREDITS_PER_PERSON, MAX_BATCH_SIZE, POLICY_FILE, GatePolicy, PolicyError, load_policy,
+    policy_from_dict,
+)
+
 BATCH_NAMESPACE = uuid.UUID("5b0d6c3e-4f0a-4a8e-9a57-6f3cf2a1e250")
 
 LABEL_NOT_ALLOWED = "label_not_allowed"
 LOW_CONFIDENCE = "low_confidence"
 BUDGET_EXCEEDED = "budget_exceeded"
 NO_ROUTE = "no_provider_route"
-
-
-class PolicyError(ValueError):
-    """A policy file that cannot be used."""
-
-
-@dataclass(frozen=True)
-class GatePolicy:
-    """What may be enriched, through which providers, at what cost."""
-
-    allowed_labels: tuple[str, ...] = ("PARTNER", "AFFILIATE")
-    min_confidence: float = 0.5
-    providers: tuple[str, ...] = ("apollo", "skiptrace")
-    worst_case_usd: dict[str, float] = field(default_factory=lambda: {"apollo": 0.27, "skiptrace": 0.12})
-    usd_per_credit: float = 0.03
-    budget_per_request_usd: float = 50.0
-    budget_per_day_usd: float = 200.0
-    max_batch_size: int = MAX_BATCH_SIZE
-
-    def as_dict(self) -> dict[str, Any]:
-        """The policy as `sxp enrich policy` shows it."""
-        return {
-            "allowed_labels": list(self.allowed_labels),
-            "min_confidence": self.min_confidence,
-            "providers": list(self.providers),
-            "worst_case_usd_per_record": dict(self.worst_case_usd),
-            "budget_per_request_usd": self.budget_per_request_usd,
-            "budget_per_day_usd": self.budget_per_day_usd,
-            "max_batch_size": self.max_batch_size,
-        }
-
-
-def policy_from_dict(raw: dict[str, Any]) -> GatePolicy:
-    """Build a policy from its JSON form; Apollo's worst case is credits × price per credit."""
-    try:
-        apollo = raw.get("apollo", {})
-        credits = apollo.get("worst_case_credits", 9 if apollo.get("reveal_phone_number") else 1)
-        per_credit = float(apollo.get("usd_per_credit", 0.03))
-        size = int(raw.get("max_batch_size", MAX_BATCH_SIZE))
-        if not 1 <= size <= MAX_BATCH_SIZE:
-            raise PolicyError(f"max_batch_size must be 1..{MAX_BATCH_SIZE}, got {size}")
-        return GatePolicy(
-            allowed_labels=tuple(raw["allowed_labels"]),
-            min_confidence=float(raw["min_confidence"]),
-            providers=tuple(raw["providers"]),
-            worst_case_usd={
-                "apollo": round(credits * per_credit, 4),
-                "skiptrace": float(raw.get("skiptrace", {}).get("usd_per_record", 0.12)),
-            },
-            usd_per_credit=per_credit,
-            budget_per_request_usd=float(raw["budget_per_request_usd"]),
-            budget_per_day_usd=float(raw["budget_per_day_usd"]),
-            max_batch_size=size,
-        )
-    except (KeyError, TypeError, ValueError) as exc:
-        if isinstance(exc, PolicyError):
-            raise
-        raise PolicyError(f"enrichment policy is invalid: {type(exc).__name__}: {exc}") from None
-
-
-def load_policy(path: Path | None = None) -> GatePolicy:
-    """Read the policy file (the packaged default unless a path is given)."""
-    target = path or POLICY_FILE
-    try:
-        return policy_from_dict(json.loads(Path(target).read_text()))
-    except (OSError, json.JSONDecodeError) as exc:
-        raise PolicyError(f"cannot read enrichment policy {target}: {exc}") from None
 
 
 @dataclass(frozen=True)

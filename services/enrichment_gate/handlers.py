@@ -37,7 +37,8 @@ async def _apply(ctx: ServiceContext, record: InboundRecord, command: dict[str, 
             # A redelivered command: its batches and events were staged with the decision.
             ctx.logger.info("request already decided", extra={"request_id": request_id})
             return
-        candidates = await fetch_candidates(conn, list(command["labels"]), command.get("limit"))
+        candidates = await fetch_candidates(conn, list(command["labels"]), command.get("limit"),
+                                            bool(command.get("retry_failed")))
         decision = decide(policy, command, candidates, await spent_today(conn))
         await record_decision(conn, command, decision, policy)
         planned = [

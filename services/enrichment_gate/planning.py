@@ -8,12 +8,11 @@ from collections.abc import Sequence
 from typing import Any
 from urllib.parse import urlsplit
 
-from services.adapter.providers.models import PersonQuery
-from services.adapter.providers.waterfall import routable_by_name
 from services.enrichment_gate.domain import (
     BATCH_NAMESPACE, BUDGET_EXCEEDED, LABEL_NOT_ALLOWED, LOW_CONFIDENCE, NO_ROUTE, Candidate,
     GateDecision, GatePolicy, PlannedBatch,
 )
+from sxp_common import enrichment_routing
 
 ORGANIZATION_PERSONAS = {"organization", "agency"}
 # Link hubs and social sites say nothing about the person's own organization.
@@ -48,9 +47,12 @@ def organization_domain(external_url: str | None) -> str | None:
 
 
 def split_location(location: str | None) -> tuple[str | None, str | None, str | None]:
-    """(city, state, country) from 'Austin, TX' or 'Lisbon, Portugal'."""
+    """(city, state, country) from 'Austin, TX', 'Lisbon, Portugal' or a full US address."""
     if not location:
         return None, None, None
+    address = enrichment_routing.parse_us_address(location)
+    if address is not None:
+        return address["city"], address["state"], "US"
     parts = [p.strip() for p in location.split(",") if p.strip()]
     if len(parts) >= 2 and _US_STATE.match(parts[1]):
         return parts[0], parts[1], "US"
@@ -60,22 +62,24 @@ def split_location(location: str | None) -> tuple[str | None, str | None, str | 
 
 
 def match_facts(candidate: Candidate) -> dict[str, Any]:
-    """The public facts a provider can match on (no contact data: Tier 1 has none)."""
+    """The public facts a provider can match on (no contact data: Tier 1 has none); a street
+    and ZIP only when the profile's location really is a full US address."""
     first, last, full = split_name(candidate.display_name)
     organization = candidate.display_name if candidate.persona in ORGANIZATION_PERSONAS else None
     city, state, country = split_location(candidate.location)
+    address = enrichment_routing.parse_us_address(candidate.location) or {}
     return {
         "first_name": first, "last_name": last, "full_name": full,
         "organization_name": organization, "domain": organization_domain(candidate.external_url),
         "city": city, "state": state, "country": country,
+        "street": address.get("street"), "postal_code": address.get("postal_code"),
     }
 
 
 def routes_for(facts: dict[str, Any], providers: Sequence[str]) -> tuple[str, ...]:
-    """Providers a card may go to, by each provider's own documented matching needs
-    (Apollo: a name with a company or domain; skip trace: a name and a US place)."""
-    query = PersonQuery(lead_card_id="routing", **facts)
-    return tuple(p for p in providers if routable_by_name(p, query))
+    """Providers a card may go to: the rule the adapter's waterfall applies too
+    (Apollo: a name with a company or domain; skip trace: a name and a full US address)."""
+    return enrichment_routing.routes_for(facts, providers)
 
 
 def decide(

@@ -3,7 +3,9 @@
 Each server answers one provider's real path, checks its real auth header (401 without
 the key), and can add latency, random 500s (`error_rate`) and bursts of 429s with a
 Retry-After header: every `burst_every` requests (counted from the first), the first
-`burst_len` get a 429. `GET /health` answers 200. Tests use start_in_thread(); the CLI
+`burst_len` get a 429. `GET /health` answers 200; `GET /stats` answers what the server
+has seen (API calls, answers by status, people answered, credits billed), so a test can
+count the provider calls of a running stack. Tests use start_in_thread(); the CLI
 (`python -m services.sandbox`) uses serve().
 """
 
@@ -106,6 +108,13 @@ class SandboxServer(ThreadingHTTPServer):
                 self.stats.items += items
                 self.stats.credits += credits
 
+    def stats_snapshot(self) -> dict[str, Any]:
+        """The stats as JSON: calls, answers by status, people answered, credits billed."""
+        with self._lock:
+            stats = self.stats
+            return {"kind": self.kind, "requests": stats.requests, "items": stats.items,
+                    "credits": stats.credits, "statuses": {str(k): v for k, v in stats.statuses.items()}}
+
     def stop(self) -> None:
         """Stop serving and close the socket."""
         self.shutdown()
@@ -172,9 +181,12 @@ class _Handler(BaseHTTPRequestHandler):
             return None
 
     def do_GET(self) -> None:  # noqa: N802 (stdlib name)
-        """Health check."""
-        if urlsplit(self.path).path == "/health":
+        """Health check and stats."""
+        path = urlsplit(self.path).path
+        if path == "/health":
             self._send(200, {"status": "ok", "kind": self.server.kind})
+        elif path == "/stats":
+            self._send(200, self.server.stats_snapshot())
         else:
             self._send(404, {"error": "not found"})
 

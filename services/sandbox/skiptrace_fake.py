@@ -2,9 +2,14 @@
 
 As the real V1 API: `{"requests": [...]}` with at most 100 requests (400 otherwise); one
 person answered per request, in order, echoing `requestId` in `meta`; about 60% of the
-traceable requests (a first and last name and some address part) match; phones carry
+traceable requests (a first and last name on a full address) match; phones carry
 `dnc`/`tcpa` flags and TCPA-flagged phones are left out unless
 `options.includeTCPABlacklistedPhones` is true.
+
+Street, city, state and ZIP of `propertyAddress` are BatchData's mandatory inputs
+(confirmed: its skip-trace results guide). A request missing any of them is refused here
+with a 400 and BatchData's status envelope naming the field; that the live API answers
+exactly so (rather than, say, a per-record error) is not confirmed.
 """
 
 from __future__ import annotations
@@ -40,10 +45,16 @@ def _name(request: dict[str, Any]) -> tuple[str | None, str | None]:
     return name.get("first"), name.get("last")
 
 
+def missing_address_field(request: dict[str, Any]) -> str | None:
+    """The first mandatory address field the request lacks (None when the address is full)."""
+    address = _address(request)
+    return next((k for k in _ADDRESS_FIELDS if not str(address.get(k) or "").strip()), None)
+
+
 def traceable(request: dict[str, Any]) -> bool:
-    """Whether the request has a first and last name and some part of an address."""
+    """Whether the request has a first and last name and a full address."""
     first, last = _name(request)
-    return bool(first and last) and any(_address(request).get(k) for k in _ADDRESS_FIELDS)
+    return bool(first and last) and missing_address_field(request) is None
 
 
 def _phones(d: bytes, area_code: str, include_tcpa: bool) -> list[dict[str, Any]]:
@@ -97,6 +108,10 @@ def skip_trace(body: Any) -> Answer:
                      f"requests must contain between 1 and {MAX_REQUESTS} items")
     if not all(isinstance(r, dict) for r in requests):
         return error(400, "Bad Request", "each request must be an object")
+    for index, request in enumerate(requests):
+        missing = missing_address_field(request)
+        if missing is not None:
+            return error(400, "Bad Request", f"requests[{index}].propertyAddress.{missing} is required")
     options = body.get("options") if isinstance(body.get("options"), dict) else {}
     include_tcpa = norm(options.get("includeTCPABlacklistedPhones")) in ("true", "1")
     persons = [person(r, include_tcpa) for r in requests]

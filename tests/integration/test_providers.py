@@ -74,13 +74,14 @@ async def http() -> AsyncIterator[httpx.AsyncClient]:
 
 
 def person(i: int, *, domain: bool = True, place: bool = True) -> PersonQuery:
-    """A test lead card: name always, company domain and US city/state when asked."""
+    """A test lead card: name always, company domain and a full US address when asked."""
     return PersonQuery(
         lead_card_id=str(uuid.uuid5(uuid.NAMESPACE_URL, f"lead-{i}")),
         first_name=FIRST[i % len(FIRST)], last_name=f"Tester{i}",
         full_name=f"{FIRST[i % len(FIRST)]} Tester{i}",
         domain=f"shop{i}.example.net" if domain else None,
-        city="Austin" if place else None, state="TX" if place else None,
+        street=f"{100 + i} Main St" if place else None, city="Austin" if place else None,
+        state="TX" if place else None, postal_code="78701" if place else None,
     )
 
 
@@ -377,3 +378,4 @@ async def test_more_than_a_hundred_skip_trace_requests_get_a_400(
     response = await http.post(url + "/api/v1/property/skip-trace", json=body,
                                headers={"Authorization": f"Bearer {SANDBOX_API_KEY}"})
     assert response.status_code == 400
+

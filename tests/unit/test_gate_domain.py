@@ -17,7 +17,7 @@ ROOMY = GatePolicy(budget_per_request_usd=10_000, budget_per_day_usd=10_000)
 
 
 def card(n: int, label: str = "PARTNER", confidence: float = 0.9, **kw: object) -> Candidate:
-    fields = {"persona": "founder", "display_name": "Maria Lopez", "location": "Austin, TX",
+    fields = {"persona": "founder", "display_name": "Maria Lopez", "location": "123 Main St, Austin, TX 78701",
               "external_url": "https://lopezrealty.com"}
     fields.update(kw)
     return Candidate(f"card-{n:05d}", label, confidence, **fields)  # type: ignore[arg-type]
@@ -76,7 +76,12 @@ def test_an_exhausted_day_refuses_everything_with_the_reason() -> None:
 
 def test_each_provider_gets_only_the_cards_it_can_match() -> None:
     named_here = match_facts(card(1))
+    assert (named_here["street"], named_here["city"], named_here["state"], named_here["postal_code"]) == (
+        "123 Main St", "Austin", "TX", "78701")
     assert routes_for(named_here, ("apollo", "skiptrace")) == ("apollo", "skiptrace")
+    city_only = match_facts(card(7, location="Austin, TX"))
+    assert city_only["city"] == "Austin" and city_only["street"] is None
+    assert routes_for(city_only, ("apollo", "skiptrace")) == ("apollo",)  # skip trace needs a full address
     nowhere = match_facts(card(2, location=None))
     assert routes_for(nowhere, ("apollo", "skiptrace")) == ("apollo",)
     no_company = match_facts(card(5, external_url="https://linktr.ee/maria"))
@@ -90,6 +95,14 @@ def test_each_provider_gets_only_the_cards_it_can_match() -> None:
     assert decide(ROOMY, {"request_id": "r"}, [unroutable], 0).refused[NO_ROUTE] == ["card-00004"]
 
 
+def test_the_reservation_is_what_the_routes_can_spend() -> None:
+    both, apollo_only = card(1), card(2, location="Austin, TX")
+    decision = decide(ROOMY, {"request_id": "r"}, [both, apollo_only], 0)
+    costs = {i["lead_card_id"]: i["routes"] for b in decision.batches for i in b.items}
+    assert costs == {"card-00001": ["apollo", "skiptrace"], "card-00002": ["apollo"]}
+    assert decision.reserved_usd == pytest.approx(0.03 + 0.12 + 0.03)
+
+
 def test_names_are_split_only_when_they_read_like_a_persons_name() -> None:
     assert split_name("Maria Lopez") == ("Maria", "Lopez", "Maria Lopez")
     assert split_name("Chef Maria 🍝") == (None, None, None)
@@ -100,10 +113,14 @@ def test_the_packaged_policy_loads_and_a_broken_one_is_one_clear_error(tmp_path)
     policy = load_policy()
     assert policy.allowed_labels == ("PARTNER", "AFFILIATE")
     assert policy.worst_case_usd["apollo"] == pytest.approx(1 * policy.usd_per_credit)
-    revealing = policy_from_dict({"allowed_labels": ["PARTNER"], "min_confidence": 0.5, "providers": ["apollo"],
-                                  "apollo": {"usd_per_credit": 0.03, "reveal_phone_number": True},
-                                  "budget_per_request_usd": 1, "budget_per_day_usd": 1})
-    assert revealing.worst_case_usd["apollo"] == pytest.approx(9 * 0.03)
+    base = {"allowed_labels": ["PARTNER"], "min_confidence": 0.5, "providers": ["apollo"],
+            "budget_per_request_usd": 1, "budget_per_day_usd": 1}
+    with pytest.raises(PolicyError, match="reveal_phone_number is not supported"):
+        policy_from_dict({**base, "apollo": {"usd_per_credit": 0.03, "reveal_phone_number": True}})
+    with pytest.raises(PolicyError, match="worst_case_credits"):
+        policy_from_dict({**base, "apollo": {"usd_per_credit": 0.03, "worst_case_credits": 9}})
+    quiet = policy_from_dict({**base, "apollo": {"usd_per_credit": 0.05, "reveal_phone_number": False}})
+    assert quiet.worst_case_usd["apollo"] == pytest.approx(0.05)
     with pytest.raises(PolicyError, match="max_batch_size"):
         policy_from_dict({"allowed_labels": [], "min_confidence": 0.5, "providers": [],
                           "budget_per_request_usd": 1, "budget_per_day_usd": 1, "max_batch_size": 500})

@@ -41,16 +41,24 @@ def test_apollo_refuses_a_bare_name_or_a_bare_domain() -> None:
     assert not apollo.apollo_routable(q(domain="acme.com"))
 
 
-def test_skip_trace_needs_a_full_name_and_a_place() -> None:
-    assert skiptrace.skiptrace_routable(q(full_name="Ana Lopez", city="Austin"))
-    assert skiptrace.skiptrace_routable(q(first_name="Ana", last_name="Lopez", postal_code="78701"))
+FULL = {"street": "123 Main St", "city": "Austin", "state": "TX", "postal_code": "78701"}
+
+
+def test_skip_trace_needs_a_full_name_and_a_full_address() -> None:
+    assert skiptrace.skiptrace_routable(q(full_name="Ana Lopez", **FULL))
+    assert skiptrace.skiptrace_routable(q(first_name="Ana", last_name="Lopez", **FULL))
+    assert not skiptrace.skiptrace_routable(q(full_name="Ana Lopez", city="Austin"))
+    assert not skiptrace.skiptrace_routable(q(first_name="Ana", last_name="Lopez", postal_code="78701"))
+    assert not skiptrace.skiptrace_routable(q(full_name="Ana Lopez", city="Austin", state="TX"))
+    for missing in FULL:
+        assert not skiptrace.skiptrace_routable(q(full_name="Ana Lopez", **{k: v for k, v in FULL.items() if k != missing}))
+    assert not skiptrace.skiptrace_routable(q(full_name="Cher", **FULL))
     assert not skiptrace.skiptrace_routable(q(full_name="Ana Lopez"))
-    assert not skiptrace.skiptrace_routable(q(full_name="Cher", city="Austin", state="TX"))
 
 
 def test_skip_trace_refuses_places_outside_the_united_states() -> None:
-    assert skiptrace.skiptrace_routable(q(full_name="Ana Lopez", state="TX", country="US"))
-    spain = q(full_name="Ana Lopez", city="Madrid", country="Spain")
+    assert skiptrace.skiptrace_routable(q(full_name="Ana Lopez", country="US", **FULL))
+    spain = q(full_name="Ana Lopez", country="Spain", **FULL)
     assert not skiptrace.skiptrace_routable(spain)
 
 
@@ -261,16 +269,31 @@ def test_the_apollo_sandbox_rejects_eleven_details_and_a_phone_reveal_without_we
     assert apollo_fake.bulk_match({"details": details}, {"reveal_phone_number": "true"})[0] == 422
 
 
+ADDRESS = {"street": "123 Main St", "city": "Austin", "state": "TX", "zip": "78701"}
+
+
+def test_the_skip_trace_sandbox_refuses_a_request_without_a_full_address_as_a_400() -> None:
+    for missing in ADDRESS:
+        partial = {k: v for k, v in ADDRESS.items() if k != missing}
+        status, body = skiptrace_fake.skip_trace({"requests": [
+            {"requestId": "1", "name": {"first": "Ana", "last": "Lopez"}, "propertyAddress": ADDRESS},
+            {"requestId": "2", "name": {"first": "Ana", "last": "Lopez"}, "propertyAddress": partial}]})
+        assert status == 400
+        assert body == {"status": {"code": 400, "text": "Bad Request",
+                                   "message": f"requests[1].propertyAddress.{missing} is required"}}
+    assert skiptrace_fake.skip_trace({"requests": [{"requestId": "1", "propertyAddress": ADDRESS}]})[0] == 200
+
+
 def test_the_skip_trace_sandbox_matches_about_sixty_percent_of_traceable_requests() -> None:
     requests = [{"requestId": str(i), "name": {"first": "Ana", "last": f"T{i}"},
-                 "propertyAddress": {"city": "Austin", "state": "TX"}} for i in range(2000)]
+                 "propertyAddress": ADDRESS} for i in range(2000)]
     matched = sum(skiptrace_fake.person(r, False)["meta"]["matched"] for r in requests)
     assert 0.56 < matched / len(requests) < 0.64
 
 
 def test_the_skip_trace_sandbox_leaves_tcpa_phones_out_unless_asked() -> None:
     requests = [{"requestId": str(i), "name": {"first": "Ana", "last": f"T{i}"},
-                 "propertyAddress": {"state": "TX"}} for i in range(400)]
+                 "propertyAddress": ADDRESS} for i in range(400)]
 
     def tcpa_count(include: bool) -> int:
         return sum(p.get("tcpa", False) for r in requests

@@ -25,6 +25,7 @@ from services.adapter.providers.models import (
     APOLLO_MAX_DETAILS, ApolloBulkMatchRequest, ApolloBulkMatchResponse, ApolloOrganization,
     ApolloPerson, ApolloPersonDetail, BusinessFields, ContactFields, PersonQuery, ProviderResult,
 )
+from sxp_common import enrichment_routing as routing
 from sxp_common.masking import fingerprint, mask_email, mask_phone
 from sxp_common.retry import CircuitBreaker, RetryPolicy
 from sxp_common.settings import Settings
@@ -46,11 +47,7 @@ def apollo_worst_case_credits(reveal_phone_number: bool) -> int:
 
 def apollo_routable(query: PersonQuery) -> bool:
     """Apollo can match a LinkedIn URL, or a name together with a company domain or name."""
-    if clean(query.linkedin_url):
-        return True
-    first, last = name_parts(query)
-    has_name = bool((first and last) or clean(query.full_name))
-    return has_name and bool(clean(query.domain) or clean(query.organization_name))
+    return routing.apollo_routable(query.model_dump())
 
 
 def build_detail(query: PersonQuery) -> ApolloPersonDetail:

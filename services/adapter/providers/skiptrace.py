@@ -5,7 +5,11 @@ notes). Bearer token in `Authorization`; at most 100 requests a call; one person
 per request, in order, with `meta.matched`; phones carry `dnc` (Do-Not-Call registry) and
 `tcpa` (known litigator) flags, and V1 leaves TCPA-blacklisted phones out unless
 `includeTCPABlacklistedPhones` is set. Only matched records are billed; non-US addresses
-never match.
+never match (November 2025 release notes). The property's street, city, state and ZIP are
+the mandatory inputs (BatchData's skip-trace results guide), so only cards with a full US
+address are routed here. How the live API answers a request missing one of them (status
+and body) is not confirmed; the sandbox answers 400 with BatchData's status envelope, and
+the client treats any such 4xx as a rejected call, not retried.
 """
 
 from __future__ import annotations
@@ -19,13 +23,14 @@ from typing import Any
 import httpx
 
 from services.adapter.providers.base import (
-    HttpProviderClient, credential_for, DEFAULT_TIMEOUT, CallSettings, Sleep, clean, failed_results, is_us_or_unknown, name_parts,
+    HttpProviderClient, credential_for, DEFAULT_TIMEOUT, CallSettings, Sleep, clean, failed_results, name_parts,
 )
 from services.adapter.providers.models import (
     SKIPTRACE_MAX_REQUESTS, ContactFields, PersonQuery, ProviderResult, SkipTraceAddress,
     SkipTraceName, SkipTraceOptions, SkipTracePerson, SkipTracePhone, SkipTraceRequest,
     SkipTraceRequestItem, SkipTraceResponse,
 )
+from sxp_common import enrichment_routing as routing
 from sxp_common.masking import fingerprint, mask_email, mask_phone
 from sxp_common.retry import CircuitBreaker, RetryPolicy
 from sxp_common.settings import Settings
@@ -38,11 +43,9 @@ MOBILE_TYPES = frozenset({"mobile", "wireless", "cell"})
 
 
 def skiptrace_routable(query: PersonQuery) -> bool:
-    """Skip trace needs a first and last name AND a US (or unstated) location or address."""
-    first, last = name_parts(query)
-    place = (query.street, query.city, query.state, query.postal_code)
-    return bool(first and last) and any(clean(p) for p in place) and is_us_or_unknown(
-        query.country)
+    """Skip trace needs a first and last name AND a full US property address (street, city,
+    state, ZIP: BatchData's mandatory inputs)."""
+    return routing.skiptrace_routable(query.model_dump())
 
 
 def build_request_item(query: PersonQuery) -> SkipTraceRequestItem:

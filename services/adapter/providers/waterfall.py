@@ -14,6 +14,7 @@ from services.adapter.providers.apollo import PROVIDER as APOLLO, apollo_routabl
 from services.adapter.providers.base import Provider
 from services.adapter.providers.models import PersonQuery, ProviderResult
 from services.adapter.providers.skiptrace import PROVIDER as SKIPTRACE, skiptrace_routable
+from sxp_common import enrichment_routing as routing
 
 log = logging.getLogger("sxp.adapter.providers")
 
@@ -25,9 +26,8 @@ ROUTABLE_BY_PROVIDER: Mapping[str, Callable[[PersonQuery], bool]] = {
 
 
 def routable_by_name(provider: str, query: PersonQuery) -> bool:
-    """Whether the named provider can take the query (unknown providers take nothing)."""
-    check = ROUTABLE_BY_PROVIDER.get(provider)
-    return check is not None and check(query)
+    """Whether the named provider can take the query (the shared rule; unknown: nothing)."""
+    return routing.routable(provider, query.model_dump())
 
 
 async def run_waterfall(
