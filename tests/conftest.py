@@ -30,8 +30,10 @@ TEST_ENV = {
     "SXP_EXPORT_API_URL": f"http://127.0.0.1:{29102 + OFFSET}/v1/lead-batches",
     "SXP_LOG_LEVEL": "INFO",
 }
-# e2e modules share one stack: the one asserting exact table and topic counts goes first.
-E2E_ORDER = ("test_pipeline", "test_audit", "test_enrichment", "test_handoff", "test_tracing")
+# e2e modules share one stack: the one asserting exact table and topic counts goes first,
+# and test_determinism, which truncates Tier 1 and the lead cards between its runs, last.
+E2E_ORDER = ("test_pipeline", "test_audit", "test_enrichment", "test_handoff", "test_tracing",
+             "test_determinism")
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:

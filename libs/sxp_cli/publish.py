@@ -11,6 +11,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from services.ingest.domain import partition_key
 from sxp_common import audit, tracing
 from sxp_common.kafka import Outgoing, make_broker, outgoing, publish_all
 from sxp_common.settings import Settings
@@ -45,6 +46,11 @@ class PublishReport:
 
 def submission_key(fields: dict[str, Any]) -> str:
     """Partition key: the profile's identity, so versions of one profile stay in order."""
+    # Normalized as ingest will (twitter is x, a profile URL is its handle), so every spelling
+    # of one profile lands on one partition; a row ingest rejects keeps its raw spelling.
+    canonical = partition_key(fields.get("platform"), fields.get("username"))
+    if canonical is not None:
+        return canonical
     platform = (fields.get("platform") or "").strip().lower()
     username = (fields.get("username") or "").strip().lstrip("@").lower()
     return f"{platform}:{username}"

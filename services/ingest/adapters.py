@@ -1,4 +1,4 @@
-"""Tier 1 writes for ingest: batched upserts keyed by profile id, one statement each."""
+"""Tier 1 writes for ingest: lock and read a batch's profiles, then one statement per write."""
 
 from __future__ import annotations
 
@@ -7,19 +7,35 @@ from dataclasses import dataclass
 
 import asyncpg
 
+from services.ingest.batch import (
+    BatchDecision, ProfileState, RowWrite, decide_batch, split_fresh, versions_made_by,
+)
 from services.ingest.domain import CleanProfile
 
-_UPSERT_CHANGED = """
+# Every ingest transaction takes one lock per profile of its batch, in a fixed order, before
+# reading their rows: a profile that is not stored yet has no row to lock FOR UPDATE.
+_LOCK_PROFILES = """
+SELECT count(pg_advisory_xact_lock(hashtext('sxp-ingest-profile'), k))
+FROM (SELECT DISTINCT hashtext(id) AS k FROM unnest($1::text[]) AS id ORDER BY k) AS keys
+"""
+
+_CURRENT_STATES = """
+SELECT profile_id::text, version, collected_at, content_hash FROM social.raw_social_profiles
+WHERE profile_id = ANY($1::uuid[])
+"""
+
+# The decision was made under the locks above, so a row is written as decided.
+_WRITE_ROWS = """
 INSERT INTO social.raw_social_profiles AS p (
     profile_id, identity_hash, platform, username, display_name, bio, followers, following,
     posts, verified, profile_url, external_url, category, location, collected_at, source,
-    job_id, content_hash, contact_data_removed, last_change_submission_id
+    job_id, content_hash, contact_data_removed, last_change_submission_id, version
 )
 SELECT * FROM unnest(
     $1::uuid[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::bigint[],
     $8::bigint[], $9::bigint[], $10::boolean[], $11::text[], $12::text[], $13::text[],
     $14::text[], $15::timestamptz[], $16::text[], $17::text[], $18::text[], $19::boolean[],
-    $20::text[]
+    $20::text[], $21::int[]
 )
 ON CONFLICT (profile_id) DO UPDATE SET
     display_name = EXCLUDED.display_name, bio = EXCLUDED.bio, followers = EXCLUDED.followers,
@@ -29,32 +45,27 @@ ON CONFLICT (profile_id) DO UPDATE SET
     collected_at = EXCLUDED.collected_at, source = EXCLUDED.source, job_id = EXCLUDED.job_id,
     content_hash = EXCLUDED.content_hash, contact_data_removed = EXCLUDED.contact_data_removed,
     last_change_submission_id = EXCLUDED.last_change_submission_id,
-    version = p.version + 1, last_seen = now()
-WHERE p.content_hash <> EXCLUDED.content_hash AND (
-    -- An older observation never overrides a newer one, so re-publishing a file whose
-    -- rows hold two versions of a profile changes nothing. Without both timestamps,
-    -- a content hash seen before for this profile is a re-observation, not a change.
-    CASE WHEN EXCLUDED.collected_at IS NOT NULL AND p.collected_at IS NOT NULL
-         THEN EXCLUDED.collected_at > p.collected_at
-         ELSE NOT EXISTS (
-             SELECT 1 FROM social.raw_social_profile_versions v
-             WHERE v.profile_id = p.profile_id AND v.content_hash = EXCLUDED.content_hash)
-    END)
-RETURNING profile_id::text, version, (xmax = 0) AS inserted
+    version = EXCLUDED.version, last_seen = now()
 """
 
-# Unchanged profiles: only last_seen moves. The returned submission id tells a
-# redelivery of the message that created the current version apart from a duplicate.
+# Seen without a content change: last_seen moves, and collected_at when a newer copy came.
 _TOUCH_UNCHANGED = """
-UPDATE social.raw_social_profiles SET last_seen = now()
-WHERE profile_id = ANY($1::uuid[])
-RETURNING profile_id::text, version, last_change_submission_id
+UPDATE social.raw_social_profiles AS p
+SET last_seen = now(), collected_at = coalesce(t.collected_at, p.collected_at)
+FROM unnest($1::uuid[], $2::timestamptz[]) AS t (profile_id, collected_at)
+WHERE p.profile_id = t.profile_id
 """
 
 _INSERT_VERSIONS = """
 INSERT INTO social.raw_social_profile_versions (profile_id, version, content_hash, submission_id, job_id)
 SELECT * FROM unnest($1::uuid[], $2::int[], $3::text[], $4::text[], $5::text[])
 ON CONFLICT DO NOTHING
+"""
+
+# The versions that redelivered submissions created when they were first applied.
+_VERSIONS_MADE_BY = """
+SELECT profile_id::text, submission_id, version FROM social.raw_social_profile_versions
+WHERE profile_id = ANY($1::uuid[]) AND submission_id = ANY($2::text[])
 """
 
 _ADD_JOB_COUNTS = """
@@ -72,54 +83,66 @@ ON CONFLICT (job_id) DO UPDATE SET
 
 
 @dataclass(frozen=True)
-class StoredVersion:
-    """What the upsert did to one profile."""
+class AppliedBatch:
+    """What applying a batch did, and every profile version to announce downstream."""
 
-    profile_id: str
-    version: int
-    outcome: str  # "stored" (new), "new_version", "unchanged", "redelivered"
+    decision: BatchDecision
+    announce: list[tuple[CleanProfile, int]]
 
 
-async def upsert_profiles(
-    conn: asyncpg.Connection, profiles: Sequence[CleanProfile]
-) -> list[StoredVersion]:
-    """Insert new profiles, version changed ones, touch unchanged ones; one row per input."""
-    if not profiles:
-        return []
-    columns = list(zip(*(_row(p) for p in profiles), strict=True))
-    changed = {
-        r["profile_id"]: StoredVersion(
-            r["profile_id"], r["version"], "stored" if r["inserted"] else "new_version"
-        )
-        for r in await conn.fetch(_UPSERT_CHANGED, *columns)
+async def apply_profiles(
+    conn: asyncpg.Connection, profiles: Sequence[CleanProfile], fresh_submission_ids: set[str]
+) -> AppliedBatch:
+    """Lock and read the batch's profiles, decide in order, write rows and versions."""
+    fresh, replayed = split_fresh(profiles, fresh_submission_ids)
+    ids = sorted({p.profile_id for p in profiles})
+    if not ids:
+        return AppliedBatch(decide_batch([], {}), [])
+    await conn.fetchval(_LOCK_PROFILES, ids)
+    current = {
+        r["profile_id"]: ProfileState(r["version"], r["collected_at"], r["content_hash"])
+        for r in await conn.fetch(_CURRENT_STATES, ids)
     }
-    by_id = {p.profile_id: p for p in profiles}
-    unchanged_ids = [pid for pid in by_id if pid not in changed]
-    results = dict(changed)
-    if unchanged_ids:
-        for r in await conn.fetch(_TOUCH_UNCHANGED, unchanged_ids):
-            same_message = r["last_change_submission_id"] == by_id[r["profile_id"]].submission_id
-            outcome = "redelivered" if same_message else "unchanged"
-            results[r["profile_id"]] = StoredVersion(r["profile_id"], r["version"], outcome)
-    if changed:
-        versions = [changed[pid] for pid in changed]
+    decision = decide_batch(fresh, current)
+    await _write(conn, decision)
+    # A redelivered batch was applied before; only its announcements may have been lost.
+    made = await _versions_made_by(conn, replayed) if replayed else []
+    return AppliedBatch(decision, made + decision.versions)
+
+
+async def _write(conn: asyncpg.Connection, decision: BatchDecision) -> None:
+    """Write the decided rows, touches and version rows, one statement each."""
+    if decision.rows:
+        columns = list(zip(*(_row(w) for w in decision.rows), strict=True))
+        await conn.execute(_WRITE_ROWS, *columns)
+    if decision.touched:
+        touched = decision.touched
+        await conn.execute(_TOUCH_UNCHANGED, list(touched), list(touched.values()))
+    if decision.versions:
         await conn.execute(
             _INSERT_VERSIONS,
-            [v.profile_id for v in versions],
-            [v.version for v in versions],
-            [by_id[v.profile_id].content_hash for v in versions],
-            [by_id[v.profile_id].submission_id for v in versions],
-            [by_id[v.profile_id].job_id for v in versions],
+            *map(list, zip(*((p.profile_id, v, p.content_hash, p.submission_id, p.job_id)
+                             for p, v in decision.versions), strict=True)),
         )
-    return [results[p.profile_id] for p in profiles]
 
 
-def _row(p: CleanProfile) -> tuple[object, ...]:
+async def _versions_made_by(
+    conn: asyncpg.Connection, replayed: Sequence[CleanProfile]
+) -> list[tuple[CleanProfile, int]]:
+    """The stored versions whose submission is one of the redelivered ones."""
+    rows = await conn.fetch(_VERSIONS_MADE_BY, sorted({p.profile_id for p in replayed}),
+                            sorted({p.submission_id for p in replayed}))
+    return versions_made_by(replayed, [(r["profile_id"], r["submission_id"], r["version"])
+                                       for r in rows])
+
+
+def _row(w: RowWrite) -> tuple[object, ...]:
+    p = w.profile
     return (
         p.profile_id, p.identity_hash, p.platform, p.username, p.display_name, p.bio,
         p.followers, p.following, p.posts, p.verified, p.profile_url, p.external_url,
-        p.category, p.location, p.collected_at, p.source, p.job_id, p.content_hash,
-        p.contact_data_removed, p.submission_id,
+        p.category, p.location, w.collected_at, p.source, p.job_id, p.content_hash,
+        p.contact_data_removed, p.submission_id, w.version,
     )
 
 

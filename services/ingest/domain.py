@@ -23,7 +23,7 @@ contact data (mailto:, tel:, wa.me, …) becomes None. contact_data_removed reco
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from typing import Any
@@ -339,20 +339,18 @@ def to_raw_record(profile: CleanProfile, version: int) -> dict[str, Any]:
 
 
 _EPOCH = datetime.min.replace(tzinfo=timezone.utc)
+Precedence = tuple[bool, datetime, str]
 
 
-def collapse_batch(
-    profiles: Sequence[CleanProfile],
-) -> tuple[list[CleanProfile], list[CleanProfile]]:
-    """One profile per profile_id, the latest by collected_at then position: (kept, duplicates)."""
-    best: dict[str, int] = {}
-    for index, profile in enumerate(profiles):
-        current = best.get(profile.profile_id)
-        if current is None or (profile.collected_at or _EPOCH) >= (
-            profiles[current].collected_at or _EPOCH
-        ):
-            best[profile.profile_id] = index
-    keep = set(best.values())
-    kept = [p for i, p in enumerate(profiles) if i in keep]
-    duplicates = [p for i, p in enumerate(profiles) if i not in keep]
-    return kept, duplicates
+def precedence(collected_at: datetime | None, content: str) -> Precedence:
+    """Rank of an observation of one profile: dated over undated, newer, then greater hash."""
+    return (collected_at is not None, collected_at or _EPOCH, content)
+
+
+def partition_key(platform: Any, username: Any) -> str | None:
+    """The key "platform:handle" as ingest normalizes both; None when it would reject either."""
+    try:
+        canonical = normalize_platform(platform)
+        return f"{canonical}:{normalize_username(canonical, username)}"
+    except _Reject:
+        return None

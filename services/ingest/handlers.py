@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from services.ingest.adapters import add_job_counts, upsert_profiles
+from services.ingest.adapters import add_job_counts, apply_profiles
 from services.ingest.batch import count_outcomes, plan_batch, rejected_record
 from services.ingest.domain import to_raw_record
 from sxp_common.kafka import InboundRecord, decode_batch, outgoing
@@ -12,8 +12,6 @@ from sxp_common.positions import claim_fresh
 from sxp_common.service import ServiceContext
 from sxp_common.tracing import trace_headers
 from sxp_common.topics import PROFILES_RAW, PROFILES_REJECTED
-
-EMITTED_OUTCOMES = {"stored", "new_version", "redelivered"}
 
 
 async def on_profiles_submitted(ctx: ServiceContext, records: list[InboundRecord]) -> None:
@@ -26,18 +24,17 @@ async def on_profiles_submitted(ctx: ServiceContext, records: list[InboundRecord
     record_of = {value["submission_id"]: r for r, value in batch.records}
     async with ctx.db().acquire() as conn, conn.transaction():
         fresh_positions = await claim_fresh(conn, ctx.group, records)
-        stored = await upsert_profiles(conn, plan.unique)
-        outcomes = {s.profile_id: s.outcome for s in stored}
         fresh_ids = {sid for sid, pos in position_of.items() if pos in fresh_positions}
-        counts = count_outcomes(plan, outcomes, fresh_ids)
+        applied = await apply_profiles(conn, plan.accepted, fresh_ids)
+        counts = count_outcomes(plan, applied.decision, fresh_ids)
         await add_job_counts(conn, counts)
         # Staged with the positions and counts: a crash after the commit cannot lose them.
         # Each record continues the trace of the submission it came from (one trace per profile).
+        # One record per new version (a redelivered batch announces the versions it made again).
         messages = [
-            outgoing(PROFILES_RAW, p.profile_id, to_raw_record(p, s.version),
+            outgoing(PROFILES_RAW, p.profile_id, to_raw_record(p, version),
                      trace_headers(record_of[p.submission_id]))
-            for p, s in zip(plan.unique, stored, strict=True)
-            if s.outcome in EMITTED_OUTCOMES
+            for p, version in applied.announce
         ]
         messages += [
             outgoing(PROFILES_REJECTED, item.submission["submission_id"], rejected_record(item, now),

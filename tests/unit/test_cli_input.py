@@ -57,6 +57,10 @@ def test_empty_strings_become_nulls_and_booleans_are_not_counts() -> None:
 
 def test_the_partition_key_is_the_normalized_identity() -> None:
     assert submission_key({"platform": "X", "username": " @Ana "}) == "x:ana"
+    assert submission_key({"platform": "Twitter", "username": "https://x.com/Ana"}) == "x:ana"
+    assert submission_key({"platform": "threads", "username": "threads.net/@ana.b"}) == (
+        "threads:ana.b")
+    assert submission_key({"platform": "MySpace", "username": "@Ana"}) == "myspace:ana"
 
 
 def test_scale_pairs_are_parsed_and_unknown_services_refused() -> None:

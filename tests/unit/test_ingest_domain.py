@@ -11,7 +11,8 @@ from typing import Any
 import pytest
 
 from services.ingest.domain import (
-    REASON_CODES, CleanProfile, Rejection, collapse_batch, to_raw_record, validate_submission,
+    REASON_CODES, CleanProfile, Rejection, partition_key, precedence, to_raw_record,
+    validate_submission,
 )
 from sxp_common.hashing import (
     content_hash, identity_hash, lead_card_id_for, profile_id_for, sha256_hex,
@@ -240,23 +241,25 @@ def test_to_raw_record_carries_exactly_the_raw_schema_fields() -> None:
     assert record["collected_at"] == datetime(2026, 11, 1, 10, 0, tzinfo=timezone.utc)
 
 
-def test_collapse_batch_keeps_the_latest_sighting_of_each_profile() -> None:
+def test_precedence_is_decided_by_the_data_not_by_arrival() -> None:
     old = accepted(submission_id="a", collected_at="2026-11-01T10:00:00Z")
-    other = accepted(submission_id="b", username="someone_else")
     new = accepted(submission_id="c", collected_at="2026-11-05T10:00:00Z", bio="new bio")
-    undated = accepted(submission_id="d", collected_at=None)
-    kept, duplicates = collapse_batch([old, other, new, undated])
-    assert [p.submission_id for p in kept] == ["b", "c"]
-    assert [p.submission_id for p in duplicates] == ["a", "d"]
+    undated = accepted(submission_id="d", collected_at=None, bio="undated bio")
+    tie = accepted(submission_id="e", collected_at="2026-11-05T10:00:00Z", bio="other bio")
+    ranked = sorted([new, tie, undated, old], key=lambda p: precedence(p.collected_at,
+                                                                       p.content_hash))
+    assert ranked[:2] == [undated, old]
+    assert ranked[2:] == sorted([new, tie], key=lambda p: p.content_hash)
+    assert precedence(old.collected_at, old.content_hash) == precedence(
+        accepted(submission_id="b").collected_at, accepted(submission_id="b").content_hash)
 
 
-def test_collapse_batch_breaks_ties_by_position_and_keeps_distinct_profiles() -> None:
-    first = accepted(submission_id="a")
-    second = accepted(submission_id="b")
-    kept, duplicates = collapse_batch([first, second])
-    assert ([p.submission_id for p in kept], [p.submission_id for p in duplicates]) == (
-        ["b"], ["a"])
-    assert collapse_batch([]) == ([], [])
+def test_partition_key_is_the_identity_ingest_will_derive() -> None:
+    key = partition_key("tiktok", "maria.lopez")
+    assert key == "tiktok:maria.lopez"
+    assert partition_key("TikTok", "https://www.tiktok.com/@Maria.Lopez?lang=en") == key
+    assert partition_key("Twitter", "@JaneDoeDev") == partition_key("x", "https://x.com/janedoedev")
+    assert partition_key("myspace", "ana") is None and partition_key("x", "a b") is None
 
 
 def test_a_link_without_a_scheme_is_kept_as_https() -> None:
