@@ -2,8 +2,8 @@
 
 Folding is the same for rule patterns and for profile text, so a pattern matches whatever
 spelling a bio uses: NFKD, Latin combining accents (U+0300–U+036F) dropped, casefold.
-Scripts without spaces between words (Devanagari, Thai, kana, CJK, Hangul) are matched as
-substrings; everything else is matched on whole words.
+Scripts without spaces between words (Devanagari, Thai, kana, CJK, Hangul) and the other Indic
+scripts are matched as substrings; everything else is matched on whole words.
 """
 
 from __future__ import annotations
@@ -22,7 +22,9 @@ _HASHTAG = re.compile(r"[#＃]([^\W_][\w]*)")
 _USERNAME_SPLIT = re.compile(r"[^a-z]+")
 _UNSPACED = re.compile(
     # Hangul also as its conjoining jamo (\u1100-\u11ff): accent folding decomposes syllables.
-    "[\u0900-\u097f\u0e00-\u0e7f\u1100-\u11ff\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af]"
+    # Other Indic scripts (Bengali to Sinhala, \u0980-\u0dff) are spaced, but their vowel signs
+    # are combining marks that split \w tokens, so they are matched as substrings too.
+    "[\u0900-\u0dff\u0e00-\u0e7f\u1100-\u11ff\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af]"
 )
 _SCHEME = re.compile(r"^[a-z][a-z0-9+.-]*://")
 _EMOJI_NOISE = frozenset("\ufe0f\ufe0e\u200d")
