@@ -61,6 +61,10 @@ DEFAULT_FACTOR = 0.7
 CREATOR_FOLLOWERS = 10_000
 _ORG_LIKE = frozenset({"organization", "small_business_owner", "agency"})
 AUDIENCE_AFFILIATES = frozenset({"artist", "coach", "educator"})
+# Bios that only list a trade's tools ("Python, Linux, DevOps", "SEO | social media") are
+# written by people who practise it, not by hobbyists.
+PRACTITIONER_TRIBES = {"startups_tech": "developer", "ai_data": "developer",
+                       "marketing_growth": "marketer"}
 
 
 @dataclass(frozen=True, slots=True)
@@ -98,7 +102,8 @@ def _undecisive(scored: Mapping[str, Scored]) -> bool:
 
 def _interests_only(persona_scores: Mapping[str, Scored], tribe: LabelDecision | None,
                     followers: int) -> LabelDecision | None:
-    """An individual described only by interests: hobbyist, or creator with a large audience."""
+    """An individual described only by interests: a creator with an audience or a publisher's
+    cue, a practitioner when the interests are a trade's tools, otherwise a hobbyist."""
     if tribe is None or not _undecisive(persona_scores) or _ORG_LIKE & persona_scores.keys():
         return None
     conf = round(INTERESTS_ONLY_FACTOR * tribe.confidence, 4)
@@ -109,6 +114,9 @@ def _interests_only(persona_scores: Mapping[str, Scored], tribe: LabelDecision |
     if cue is not None:  # "tips", "new video every week", "follow for more": a publisher
         evidence = ("signal:interests_only", *cue.evidence[:2]) + tribe.evidence[:3]
         return LabelDecision("creator", conf, evidence[:MAX_EVIDENCE])
+    if tribe.id in PRACTITIONER_TRIBES:  # "Linux, Cloud, Security": a practitioner's stack
+        return LabelDecision(PRACTITIONER_TRIBES[tribe.id], conf,
+                             ("signal:interests_only", f"tribe:{tribe.id}") + tribe.evidence[:3])
     return LabelDecision("hobbyist", conf, ("signal:interests_only",) + tribe.evidence[:3])
 
 
@@ -175,13 +183,15 @@ def _industry(book: RuleBook, industry_scores: Mapping[str, Scored],
 
 def _execution(book: RuleBook, persona: LabelDecision | None,
                persona_scores: Mapping[str, Scored], followers: int) -> LabelDecision | None:
-    """Execution label of the decided persona, or of a co-decisive persona that precedes it; an
+    """Execution label of the decided persona, or of a persona scoring as high that precedes it; an
     artist, coach or educator with an audience of 10,000+ can promote: AFFILIATE."""
     if persona is None:
         return None
     fitting = [(persona.id, persona.confidence, persona.evidence, math.inf)]
+    own = persona_scores.get(persona.id)
+    bar = max(MIN_SCORE, own.score if own is not None else 0.0)
     for scored in persona_scores.values():
-        if scored.label != persona.id and scored.score >= MIN_SCORE:
+        if scored.label != persona.id and scored.score >= bar:
             fitting.append((scored.label, confidence(scored.score, 0.0), scored.evidence,
                             scored.score))
 

@@ -11,8 +11,6 @@ from __future__ import annotations
 import re
 import unicodedata
 
-REDACTION_TOKEN = "[contact removed]"
-
 _LATIN_MARKS = re.compile("[\u0300-\u036f]")
 # A token is a run of letters/digits; any other symbol (punctuation, separators, emoji) or a
 # line break is a BREAK, except the joiners - ' ’ & @ # $ % that sit inside names and phrases.
@@ -50,11 +48,6 @@ def has_unspaced_script(text: str) -> bool:
 def is_unspaced_pattern(pattern: str) -> bool:
     """True when a rule pattern must be matched as a substring rather than as words."""
     return has_unspaced_script(pattern)
-
-
-def without_redactions(text: str) -> str:
-    """Text with the redaction placeholder removed."""
-    return text.replace(REDACTION_TOKEN, " ") if REDACTION_TOKEN in text else text
 
 
 def split_camel(body: str) -> list[str]:
