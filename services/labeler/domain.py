@@ -190,8 +190,12 @@ def _execution(book: RuleBook, persona: LabelDecision | None,
     fitting = [(persona.id, persona.confidence, persona.evidence, math.inf)]
     own = persona_scores.get(persona.id)
     bar = max(MIN_SCORE, own.score if own is not None else 0.0)
+    user = book.personas[persona.id].execution_label == "USER"
     for scored in persona_scores.values():
-        if scored.label != persona.id and scored.score >= bar:
+        # A second role routes the card when it scores as high; a USER who also publishes
+        # ("teacher • YouTube • vlogs") is an affiliate as soon as that cue is decisive.
+        publishes = user and book.personas[scored.label].execution_label == "AFFILIATE"
+        if scored.label != persona.id and scored.score >= (MIN_SCORE if publishes else bar):
             fitting.append((scored.label, confidence(scored.score, 0.0), scored.evidence,
                             scored.score))
 
