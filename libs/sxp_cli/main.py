@@ -36,10 +36,12 @@ err = Console(stderr=True, soft_wrap=True)
 
 from sxp_cli.audit_cmd import audit_app, replay_app  # noqa: E402
 from sxp_cli.enrich_cmd import enrich_app  # noqa: E402
+from sxp_cli.eval_cmd import eval_app  # noqa: E402
 
 app.add_typer(audit_app, name="audit")
 app.add_typer(replay_app, name="replay")
 app.add_typer(enrich_app, name="enrich")
+app.add_typer(eval_app, name="eval")
 
 try:  # the local stack commands live in their own module
     from sxp_cli.stack_cmd import stack_app

@@ -12,6 +12,7 @@ from services.card_factory.domain import build_structured_card
 from services.ingest.domain import Rejection, to_raw_record, validate_submission
 from services.labeler.domain import label_card
 from services.labeler.records import labeled_record
+from services.labeler.version import model_version
 
 from sxp_cli.reader import read_rows
 
@@ -38,6 +39,7 @@ def preview_row(fields: dict[str, Any], line: int, source: str, now: datetime) -
         for key in ("lead_card_id", "profile_id", "readiness", "platform", "base_confidence",
                     "audience_pool", "persona", "tribe", "industry", "execution_label")
     }
+    lead_card["label_model_version"] = model_version()
     lead_card["username"] = raw["username"]
     lead_card["display_name"] = raw["display_name"]
     lead_card["bio"] = raw["bio"]

@@ -16,6 +16,7 @@ from typing import Any
 
 from services.card_factory.domain import audience_pool
 from services.labeler.engine import (
+    MIN_MARGIN,
     MIN_SCORE,
     Scored,
     boost,
@@ -23,6 +24,7 @@ from services.labeler.engine import (
     confidence,
     decide,
     match_card,
+    ranked,
     score,
 )
 from services.labeler.rulebook import DIMENSIONS, RuleBook, rulebook
@@ -58,6 +60,11 @@ INTERESTS_ONLY_FACTOR = 0.6
 DEFAULT_FACTOR = 0.7
 CREATOR_FOLLOWERS = 10_000
 _ORG_LIKE = frozenset({"organization", "small_business_owner", "agency"})
+AUDIENCE_AFFILIATES = frozenset({"artist", "coach", "educator"})
+# Bios that only list a trade's tools ("Python, Linux, DevOps", "SEO | social media") are
+# written by people who practise it, not by hobbyists.
+PRACTITIONER_TRIBES = {"startups_tech": "developer", "ai_data": "developer",
+                       "marketing_growth": "marketer"}
 
 
 @dataclass(frozen=True, slots=True)
@@ -95,13 +102,21 @@ def _undecisive(scored: Mapping[str, Scored]) -> bool:
 
 def _interests_only(persona_scores: Mapping[str, Scored], tribe: LabelDecision | None,
                     followers: int) -> LabelDecision | None:
-    """An individual described only by interests: hobbyist, or creator with a large audience."""
+    """An individual described only by interests: a creator with an audience or a publisher's
+    cue, a practitioner when the interests are a trade's tools, otherwise a hobbyist."""
     if tribe is None or not _undecisive(persona_scores) or _ORG_LIKE & persona_scores.keys():
         return None
     conf = round(INTERESTS_ONLY_FACTOR * tribe.confidence, 4)
     if followers >= CREATOR_FOLLOWERS:
         evidence = ("signal:interests_only", "signal:followers_10k") + tribe.evidence[:3]
         return LabelDecision("creator", conf, evidence)
+    cue = persona_scores.get("creator")
+    if cue is not None:  # "tips", "new video every week", "follow for more": a publisher
+        evidence = ("signal:interests_only", *cue.evidence[:2]) + tribe.evidence[:3]
+        return LabelDecision("creator", conf, evidence[:MAX_EVIDENCE])
+    if tribe.id in PRACTITIONER_TRIBES:  # "Linux, Cloud, Security": a practitioner's stack
+        return LabelDecision(PRACTITIONER_TRIBES[tribe.id], conf,
+                             ("signal:interests_only", f"tribe:{tribe.id}") + tribe.evidence[:3])
     return LabelDecision("hobbyist", conf, ("signal:interests_only",) + tribe.evidence[:3])
 
 
@@ -116,14 +131,35 @@ def _with_audience(persona: LabelDecision | None, followers: int) -> LabelDecisi
 
 def _default_tribe(book: RuleBook, tribe_scores: Mapping[str, Scored],
                    persona: LabelDecision | None) -> LabelDecision | None:
-    if persona is None or not _undecisive(tribe_scores):
+    """The persona's own tribe when no tribe is decisive, or when it is one of the tribes tied
+    at the top (a developer who mentions Python and data is in startups_tech)."""
+    if persona is None:
         return None
     policy = book.personas.get(persona.id)
     if policy is None or policy.default_tribe is None:
         return None
-    evidence = (f"persona:{persona.id}",) + persona.evidence[:3]
-    return LabelDecision(policy.default_tribe, round(DEFAULT_FACTOR * persona.confidence, 4),
-                         evidence)
+    wanted, evidence = policy.default_tribe, persona.evidence[:3]
+    if not _undecisive(tribe_scores):
+        order = ranked(tribe_scores)
+        tied = {s.label for s in order if order[0].score - s.score < MIN_MARGIN}
+        if wanted not in tied:
+            return None
+        evidence = tribe_scores[wanted].evidence[:3]
+    return LabelDecision(wanted, round(DEFAULT_FACTOR * persona.confidence, 4),
+                         (f"persona:{persona.id}",) + evidence)
+
+
+def _tribe_of_industry(book: RuleBook, industry: LabelDecision | None,
+                       persona: LabelDecision | None) -> LabelDecision | None:
+    """A company or professional with a stated sector and no tribe: the sector's community."""
+    if industry is None or persona is None or industry.evidence[0].startswith("tribe:"):
+        return None
+    policy = book.personas.get(persona.id)
+    tribe = book.industry_tribe.get(industry.id)
+    if tribe is None or policy is None or not policy.industry_from_tribe:
+        return None
+    return LabelDecision(tribe, round(DEFAULT_FACTOR * industry.confidence, 4),
+                         (f"industry:{industry.id}",) + industry.evidence[:3])
 
 
 def _industry(book: RuleBook, industry_scores: Mapping[str, Scored],
@@ -146,13 +182,20 @@ def _industry(book: RuleBook, industry_scores: Mapping[str, Scored],
 
 
 def _execution(book: RuleBook, persona: LabelDecision | None,
-               persona_scores: Mapping[str, Scored]) -> LabelDecision | None:
-    """Execution label of the decided persona, or of a co-decisive persona that precedes it."""
+               persona_scores: Mapping[str, Scored], followers: int) -> LabelDecision | None:
+    """Execution label of the decided persona, or of a persona scoring as high that precedes it; an
+    artist, coach or educator with an audience of 10,000+ can promote: AFFILIATE."""
     if persona is None:
         return None
     fitting = [(persona.id, persona.confidence, persona.evidence, math.inf)]
+    own = persona_scores.get(persona.id)
+    bar = max(MIN_SCORE, own.score if own is not None else 0.0)
+    user = book.personas[persona.id].execution_label == "USER"
     for scored in persona_scores.values():
-        if scored.label != persona.id and scored.score >= MIN_SCORE:
+        # A second role routes the card when it scores as high; a USER who also publishes
+        # ("teacher • YouTube • vlogs") is an affiliate as soon as that cue is decisive.
+        publishes = user and book.personas[scored.label].execution_label == "AFFILIATE"
+        if scored.label != persona.id and scored.score >= (MIN_SCORE if publishes else bar):
             fitting.append((scored.label, confidence(scored.score, 0.0), scored.evidence,
                             scored.score))
 
@@ -163,6 +206,8 @@ def _execution(book: RuleBook, persona: LabelDecision | None,
 
     chosen, conf, evidence, _ = min(fitting, key=rank)
     label = book.personas[chosen].execution_label
+    if label == "USER" and chosen in AUDIENCE_AFFILIATES and followers >= CREATOR_FOLLOWERS:
+        label, evidence = "AFFILIATE", ("signal:followers_10k",) + evidence
     return LabelDecision(label, conf, ((f"persona:{chosen}",) + evidence)[:MAX_EVIDENCE])
 
 
@@ -182,7 +227,8 @@ def label_card(card: Mapping[str, Any]) -> CardLabels:
         scores["persona"], tribe, _followers(card))
     tribe = tribe or _default_tribe(book, scores["tribe"], persona)
     industry = _industry(book, scores["industry"], persona, tribe)
-    execution = _execution(book, persona, scores["persona"])
+    tribe = tribe or _tribe_of_industry(book, industry, persona)
+    execution = _execution(book, persona, scores["persona"], _followers(card))
     followers = card.get("followers")
     pool = audience_pool(str(card.get("platform") or "unknown"), tribe.id if tribe else None,
                          followers if isinstance(followers, int) else None)

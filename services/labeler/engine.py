@@ -31,7 +31,6 @@ from services.labeler.text import (
     strip_hashtags,
     username_letters,
     username_words,
-    without_redactions,
     words,
 )
 
@@ -212,7 +211,9 @@ def _str(card: Mapping[str, Any], field: str) -> str:
 
 def match_card(book: RuleBook, card: Mapping[str, Any]) -> list[Hit]:
     """Every rule hit in a card's category, name, bio, hashtags, username, link and emoji."""
-    bio = without_redactions(_str(card, "bio"))
+    # The redaction placeholder stays: "[contact removed]" is itself a (weak) creator cue, a
+    # business address published for sponsors (terms_reach_4.tsv).
+    bio = _str(card, "bio")
     name = _str(card, "display_name")
     hits: list[Hit] = []
     if category := _str(card, "category"):

@@ -6,6 +6,7 @@ from datetime import datetime
 from typing import Any
 
 from services.labeler.domain import TAXONOMY_VERSION, CardLabels, LabelDecision
+from services.labeler.version import model_version
 
 DIMENSIONS = ("persona", "tribe", "industry", "execution_label")
 
@@ -47,7 +48,8 @@ def label_row(record: dict[str, Any]) -> dict[str, Any]:
         "readiness": record["readiness"],
         "audience_pool": record["audience_pool"],
         "taxonomy_version": record["taxonomy_version"],
-        "label_evidence": {d: (record[d] or {}).get("evidence", []) for d in DIMENSIONS},
+        "label_evidence": {**{d: (record[d] or {}).get("evidence", []) for d in DIMENSIONS},
+                           "model_version": model_version()},
     }
     for dimension in DIMENSIONS:
         label = record[dimension]

@@ -16,7 +16,8 @@ books).
 
 Policy tables: personas.tsv (persona, execution_label, default_tribe, default_industry,
 industry_from_tribe), execution.tsv (execution_label, precedence), tribes.tsv (tribe,
-default_industry), boosters.tsv (signal, dimension, label, weight), name_stopwords.tsv
+default_industry), industry_tribes.tsv (industry, the tribe a company or professional in that
+sector belongs to when nothing else names one), boosters.tsv (signal, dimension, label, weight), name_stopwords.tsv
 (surname-like words ignored in display names) and scopes.tsv (audience / past-role markers).
 """
 
@@ -102,6 +103,7 @@ class RuleBook:
     personas: Mapping[str, PersonaPolicy]
     precedence: Mapping[str, int]
     tribe_industry: Mapping[str, str]
+    industry_tribe: Mapping[str, str]
     boosters: tuple[Booster, ...]
     name_stopwords: frozenset[str]
     scopes: Mapping[str, Scope]
@@ -254,6 +256,7 @@ def rulebook() -> RuleBook:
         personas=personas,
         precedence=precedence,
         tribe_industry=tribe_industry,
+        industry_tribe={row[0]: row[1] for row in _rows("industry_tribes.tsv")},
         boosters=boosters,
         name_stopwords=frozenset(fold(row[0]) for row in _rows("name_stopwords.tsv")),
         scopes={fold(r[0]): Scope(int(r[1]), dict(zip(DIMENSIONS, map(float, r[2:5]), strict=True)))

@@ -2,16 +2,14 @@
 
 Folding is the same for rule patterns and for profile text, so a pattern matches whatever
 spelling a bio uses: NFKD, Latin combining accents (U+0300–U+036F) dropped, casefold.
-Scripts without spaces between words (Devanagari, Thai, kana, CJK, Hangul) are matched as
-substrings; everything else is matched on whole words.
+Scripts without spaces between words (Devanagari, Thai, kana, CJK, Hangul) and the other Indic
+scripts are matched as substrings; everything else is matched on whole words.
 """
 
 from __future__ import annotations
 
 import re
 import unicodedata
-
-REDACTION_TOKEN = "[contact removed]"
 
 _LATIN_MARKS = re.compile("[\u0300-\u036f]")
 # A token is a run of letters/digits; any other symbol (punctuation, separators, emoji) or a
@@ -22,7 +20,9 @@ _HASHTAG = re.compile(r"[#＃]([^\W_][\w]*)")
 _USERNAME_SPLIT = re.compile(r"[^a-z]+")
 _UNSPACED = re.compile(
     # Hangul also as its conjoining jamo (\u1100-\u11ff): accent folding decomposes syllables.
-    "[\u0900-\u097f\u0e00-\u0e7f\u1100-\u11ff\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af]"
+    # Other Indic scripts (Bengali to Sinhala, \u0980-\u0dff) are spaced, but their vowel signs
+    # are combining marks that split \w tokens, so they are matched as substrings too.
+    "[\u0900-\u0dff\u0e00-\u0e7f\u1100-\u11ff\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af]"
 )
 _SCHEME = re.compile(r"^[a-z][a-z0-9+.-]*://")
 _EMOJI_NOISE = frozenset("\ufe0f\ufe0e\u200d")
@@ -48,11 +48,6 @@ def has_unspaced_script(text: str) -> bool:
 def is_unspaced_pattern(pattern: str) -> bool:
     """True when a rule pattern must be matched as a substring rather than as words."""
     return has_unspaced_script(pattern)
-
-
-def without_redactions(text: str) -> str:
-    """Text with the redaction placeholder removed."""
-    return text.replace(REDACTION_TOKEN, " ") if REDACTION_TOKEN in text else text
 
 
 def split_camel(body: str) -> list[str]:

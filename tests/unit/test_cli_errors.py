@@ -12,7 +12,7 @@ COMMANDS = [
     [], ["stack"], ["stack", "up"], ["stack", "down"], ["stack", "status"], ["services"],
     ["services", "up"], ["services", "down"], ["services", "status"], ["publish"],
     ["fixtures", "generate"], ["preview"], ["stats"], ["enrich", "policy"], ["enrich", "request"],
-    ["export"], ["audit", "trail"], ["replay", "audit"], ["demo"],
+    ["export"], ["audit", "trail"], ["replay", "audit"], ["demo"], ["eval"], ["eval", "labels"],
 ]
 
 
@@ -27,6 +27,7 @@ def test_every_command_answers_help(command: list[str]) -> None:
     (["publish", "/no/such/file.jsonl"], "no such file"),
     (["publish", "/etc/hostname"], "unknown format"),
     (["preview", "/no/such/file.csv"], "no such file"),
+    (["eval", "labels", "/no/such/file.jsonl"], "no such file"),
     (["services", "up", "--scale", "mailer=2"], "unknown service"),
     (["fixtures", "generate", "--out", "/tmp/sxp-fixture.txt"], "jsonl or .csv"),
     (["audit", "trail"], "exactly one of"),
