@@ -6,7 +6,7 @@ ending in a TLD. What each "at" needs of its domain:
 - "@" glued to both sides: any domain whose last label is 2+ letters ("a@b.co", "josé@x.mx");
 - "[at]" "(arroba)" "-at-", or a word that only means "@" ("arroba", "собака", "アットマーク"):
   a known TLD;
-- "@" with spaces around it, or an everyday word ("at", "chez"): a known TLD and either an
+- "@" with a space before or after it, or an everyday word ("at", "chez"): a known TLD and either an
   obfuscated dot (" dot ", "[.]", or " . " before a lowercase TLD), a mail provider as the
   first label ("jane at gmail.com"), or an e-mail cue nearby ("📧 jane at studio.com");
   the local part must not be an everyday word ("me at site.com").
@@ -18,7 +18,7 @@ from __future__ import annotations
 import re
 
 from sxp_common.redaction.lexicon import (
-    AT_WORDS_STRONG, AT_WORDS_WEAK, DOT_WORDS, EMAIL_CUES, MAIL_PROVIDERS, TLDS,
+    AT_WORDS_STRONG, AT_WORDS_WEAK, DOT_WORDS, EMAIL_CUES, MAIL_PROVIDERS, MAILBOX_WORDS, TLDS,
     WEAK_LOCAL_STOPWORDS,
 )
 from sxp_common.redaction.normalize import fold_word
@@ -146,6 +146,14 @@ def _local_start(text: str, end: int) -> int:
     return i
 
 
+def _everyday_word(local: str) -> bool:
+    """A local part that is a word of the sentence: "me", "Engineer", "Writing", "Looking"."""
+    lower = local.lower()
+    return lower in WEAK_LOCAL_STOPWORDS or (
+        len(lower) > 5 and lower.endswith("ing") and lower.isalpha()
+        and lower not in MAILBOX_WORDS)
+
+
 def _is_local_letter(c: str) -> bool:
     """A letter or digit a local part may hold: Latin, Greek, Cyrillic or a digit."""
     return c.isalnum() and (c.isascii() or "\u00c0" <= c <= "\u04ff")
@@ -164,14 +172,12 @@ def email_spans(text: str) -> list[Span]:
     out: list[Span] = []
     for m in _ANCHOR_RE.finditer(text):
         kind = _anchor_kind(m)
-        if kind == "sym_spaced" and not (m.group()[0].isspace() and m.group()[-1].isspace()):
-            continue  # "@handle" or "name@ x": a mention, not an address
         found = _domain(text, m.end())
         start = _local_start(text, m.start())
         if found is None or start == m.start():
             continue
         local = text[start:m.start()]
-        if kind in ("weak", "sym_spaced") and local.lower() in WEAK_LOCAL_STOPWORDS:
+        if kind in ("weak", "sym_spaced") and _everyday_word(local):
             continue
         cue = kind in ("weak", "sym_spaced") and _EMAIL_CUE_RE.search(
             text, max(0, start - 40), start) is not None

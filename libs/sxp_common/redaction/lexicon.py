@@ -68,7 +68,7 @@ PHONE_CUE_WORDS: tuple[str, ...] = (
     "movil", "handy", "dial", "hotline", "helpline", "booking", "bookings", "contact", "contato",
     "contacto", "kontakt", "whatsapp", "whats app", "whatsap", "watsapp", "wa", "whts", "wtsp",
     "wsp", "wpp", "zap", "zapzap", "telegram", "tg", "signal", "viber", "imessage", "line",
-    "wechat", "kakao", "ligue", "liga", "ligar", "llama", "llámame", "llamar", "appel",
+    "wechat", "kakao", "qq", "ligue", "liga", "ligar", "llama", "llámame", "llamar", "appel",
     "appelez", "appelle", "chiama", "chiamami", "ruf", "anrufen", "bel", "bellen", "zadzwoń",
     "dzwoń", "telefon", "telefone", "telefono", "teléfono", "telefoon", "téléphone",
     "nomor", "hp", "no hp", "no wa",
@@ -83,7 +83,7 @@ PHONE_CUE_SYMBOLS = "\u260e\u260f\u2706\U0001f4de\U0001f4f1\U0001f4f2\U0001f4df\
 # Words after a digit run that make it a phone ("0764200122 whatsapp", "… Whts").
 PHONE_CUE_AFTER: tuple[str, ...] = (
     "whatsapp", "whats", "whts", "wa", "wpp", "wsp", "zap", "telegram", "tg", "signal",
-    "viber", "call", "calls", "text", "sms", "only", "tel", "phone", "mobile", "cell",
+    "viber", "call", "calls", "text", "sms", "tel", "phone", "mobile", "cell",
 )
 
 # Words before a digit run that make it an identifier, never a phone ("ID:188260368").
@@ -91,13 +91,24 @@ ID_CUES: tuple[str, ...] = (
     "id", "uid", "ff", "ign", "pubg", "ml", "mlbb", "game", "gamer", "code", "codigo", "código",
     "order", "invoice", "isbn", "issn", "ean", "upc", "sku", "ref", "iban", "account", "acct",
     "nip", "nik", "cpf", "cnpj", "pin", "otp", "tx", "txid", "serial", "imei", "vin", "ticket",
-    "friend code", "player", "server", "lobby", "room", "steam", "psn", "xbox", "uid:",
+    "friend code", "player", "server", "lobby", "room", "steam", "psn", "xbox", "reg",
+    "registration", "license", "licence", "lic", "kvk", "siret", "siren", "vat", "tax", "btw",
+    "regon", "krs", "inn", "ogrn", "abn", "gst", "gstin", "crm", "oab", "cref", "creci", "coren",
+    "ein", "ssn", "nif", "cif", "rfc", "curp", "dni", "rut", "nit", "ruc", "npwp", "mst",
 )
 
 # Local parts that are everyday words: "meet me at site.com" is no address.
 WEAK_LOCAL_STOPWORDS: frozenset[str] = frozenset(
     "me us you him her them it we i they work home here there now live based found founder "
+    "she's he's i'm we're they're you're it's meet see look stay be is are was were am been get "
+    "go come find join visit shop buy order available also only just still "
     "engineer chef dev developer pm ceo cto cfo coo intern student teacher manager director "
     "designer writer editor lead head staff member partner host speaker artist "
+    "phd mba msc bsc md dr prof professor researcher postdoc fellow alum alumni grad "
     "moi toi lui nous vous eux elle".split()
+)
+# "-ing" words that are mailbox names ("booking at studio dot com"), not verbs of the sentence.
+MAILBOX_WORDS: frozenset[str] = frozenset(
+    "booking marketing casting billing shipping shopping training consulting recruiting "
+    "licensing coaching catering printing hosting mailing ticketing publishing".split()
 )

@@ -53,7 +53,7 @@ def _build_table() -> dict[int, int | None]:
             if decimal is not None:
                 table[cp] = ord(str(decimal))
                 continue
-            if 0xFF00 <= cp or cp >= 0x1D400 or 0x2460 <= cp < 0x2500:
+            if 0xFF00 <= cp or cp >= 0x1D400 or 0x2460 <= cp < 0x2500 or 0x2100 <= cp < 0x2150:
                 folded = unicodedata.normalize("NFKC", char)
                 if len(folded) == 1 and folded.isascii() and folded.isprintable():
                     table[cp] = ord(folded)
@@ -81,7 +81,10 @@ class Folded:
         """Original span of folded span [start, end)."""
         if not self.shifted:
             return start, end
-        return self.index(start), self.index(end - 1) + 1
+        end = self.index(end - 1) + 1
+        while end < len(self.original) and self.original[end] in _DELETE:
+            end += 1  # a keycap mark or variation selector belongs to the character before
+        return self.index(start), end
 
 
 def fold_word(word: str) -> str:

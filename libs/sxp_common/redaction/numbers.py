@@ -25,9 +25,11 @@ _YEAR = re.compile(r"(?:19|20)\d\d")
 _GROUPED_NUMBER = re.compile(r"\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d{1,3}(?:\.\d{3})+(?:,\d+)?"
                              r"|\d{1,2},\d{2}(?:,\d{2})*,\d{3}")  # 1,234,567.89 1.234,5 25,00,000
 _SPACE_THOUSANDS = re.compile(r"\d{1,3}(?: \d{3})+")
+_THREE_THREES = re.compile(r"\d{3} \d{3} \d{3}")
 _DECIMAL = re.compile(r"\d+[.,]\d+")
 _IP = re.compile(r"\d{1,3}(?:\.\d{1,3}){3}")
 _ISBN = re.compile(r"97[89][\- ]?\d(?:[\- ]?\d){9}")
+_TAX_ID = re.compile(r"\d{2}\.\d{3}\.\d{3}/\d{4}-\d{2}|\d{3}\.\d{3}\.\d{3}-\d{2}")  # CNPJ, CPF
 _DIGIT_GROUP = re.compile(r"\d+")
 MONEY_BEFORE = re.compile(
     r"(?:[$€£¥₹₦₱₩₽₺₫฿]|\b(?:R\$|Rp|Rs\.?|USD|EUR|GBP|INR|BRL|MXN|IDR|PHP|THB|JPY|KRW|TRY|"
@@ -37,7 +39,8 @@ _AFTER = re.compile(
     r"abonnenten|volgers|obserwujących|подписчиков|views|vues|visualizações|subs|subscribers|"
     r"likes|members|downloads|students|clients|customers|sold|copies|miles|km|kms|km²|m²|mi|"
     r"m|kg|lbs|steps|ly|au|years|yrs|km/s|m/s|mph|km/h|ft|meters|metres|people|users|"
-    r"views|plays|streams|hours|hrs|days|times|x)\b)",
+    r"views|plays|streams|hours|hrs|days|times|x|eur|usd|gbp|pln|zł|zl|руб|rub|lei|kč|ft|tl|"
+    r"chf|sek|nok|dkk|yen|won|baht|rupees|dollars|euros|reais|pesos)\b|\s*[€$£¥₹₽₺₩₫฿])",
     re.IGNORECASE,
 )
 _ID_BEFORE = re.compile(
@@ -76,29 +79,35 @@ def never_phone_shape(run: str, cued: bool) -> bool:
     in 000 ("10 000 000").
     """
     bare = run.strip("()")
-    if _GROUPED_NUMBER.fullmatch(bare) or _IP.fullmatch(bare) or _ISBN.fullmatch(bare):
+    if any(r.fullmatch(bare) for r in (_GROUPED_NUMBER, _IP, _ISBN, _TAX_ID)):
         return True
     if _DECIMAL.fullmatch(bare):
         return not cued
-    if _SPACE_THOUSANDS.fullmatch(bare):
-        return bare.endswith("000") or (not cued and digit_count(bare) < 9)
+    if _SPACE_THOUSANDS.fullmatch(bare):  # "612 345 678" is a Spanish mobile, "1 234 567" a count
+        return bare.endswith("000") or not (cued or _THREE_THREES.fullmatch(bare))
     groups = _DIGIT_GROUP.findall(bare)
-    return len(groups) > 1 and sum(1 for g in groups if _YEAR.fullmatch(g)) >= 2
+    if len(groups) < 2:
+        return False
+    if sum(1 for g in groups if _YEAR.fullmatch(g)) >= 2:
+        return True  # 2019 2021 2023
+    if all(len(g) >= 4 and g.endswith("00") for g in groups):
+        return True  # 120000-150000
+    return len(groups) >= 3 and all(len(g) == 5 for g in groups)  # 75001 75002 75003
 
 
 def plausible_uncued(run: str) -> bool:
     """Whether a run with no cue nearby has a phone's shape.
 
     Unbroken: 10-11 digits, or 9 with a trunk 0 ("0764200122", "7288878563"). Grouped:
-    8-15 digits with a group of 3+ ("212-470-8005", "71 9 8197-2963", "(850)-306-4544"), or
-    pairs after a trunk 0 ("06 12 34 56 78").
+    9-15 digits with a group of 3+ ("212-470-8005", "71 9 8197-2963", "(850)-306-4544"), or
+    ten digits in pairs after a trunk 0 ("06 12 34 56 78").
     """
     groups = _DIGIT_GROUP.findall(run)
     digits = sum(len(g) for g in groups)
     if len(groups) == 1:
         return 10 <= digits <= 11 or (digits == 9 and run.lstrip("(").startswith("0"))
-    if not 8 <= digits <= 15:
+    if not 9 <= digits <= 15:
         return False
     if max(len(g) for g in groups) >= 3:
         return True
-    return groups[0].startswith("0") and all(len(g) == 2 for g in groups) and digits >= 9
+    return groups[0].startswith("0") and all(len(g) == 2 for g in groups) and digits == 10

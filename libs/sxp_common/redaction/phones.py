@@ -30,10 +30,13 @@ from sxp_common.redaction.numbers import (
 from sxp_common.redaction.spans import KIND_MESSENGER_NUMBER, KIND_PHONE, Span
 
 _CANDIDATE_RE = re.compile(
-    r"(?:(?<![A-Za-z0-9_])|(?<=tel)|(?<=TEL)|(?<=Tel)|(?<=wa)|(?<=WA)|(?<=hp)|(?<=HP))"
-    r"\+?\(?\d(?:(?:(?![.,][ \t])[ \t./\-()]){0,3}\d)*\)?(?![A-Za-z0-9_])"
+    r"(?<![A-Za-z0-9]-)(?:(?<![A-Za-z0-9_])|(?=\(?\+)|(?<=tel)|(?<=TEL)|(?<=Tel)|(?<=wa)|(?<=WA)|(?<=hp)|(?<=HP))"
+    r"\(?\+?\(?\d(?:(?:(?![.,][ \t])[ \t./\-()]){0,3}\d)*\)?(?![A-Za-z0-9_])"
 )
-_SPLIT_RE = re.compile(r"[ \t]*/[ \t]*|[ \t]+")
+_CARD_RE = re.compile(r"\d{4}(?:[ \-]\d{4}){3,4}")
+_IBAN_BEFORE = re.compile(r"\b[A-Z]{2}\d{2}[ ]?$")
+_SLASH_RE = re.compile(r"[ \t]*/[ \t]*")
+_SPACE_RE = re.compile(r"[ \t]+")
 _MASK_RE = re.compile(
     r"(?P<hex>\b[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}\b|\b[0-9a-f]{16,}\b)"
     r"|(?P<url>(?:https?://|www\.)\S+|\b[\w-]+(?:\.[\w-]+)*\.[a-z]{2,}/\S+)",
@@ -66,7 +69,7 @@ _CUE_AFTER_RE = re.compile(
 )
 _MESSENGER_RE = re.compile(
     r"whats\s?app|whatsap|watsapp|whts|wtsp|\bwsp\b|\bwpp\b|\bzap\b|telegram|signal|viber|wechat"
-    r"|\bwa\b|\btg\b|\bline\b|kakao|微信|واتساب|واتس|ватсап|вайбер|телеграм|ไลน์|카톡",
+    r"|\bwa\b|\btg\b|\bline\b|kakao|\bqq\b|微信|واتساب|واتس|ватсап|вайбер|телеграм|ไลน์|카톡",
     re.IGNORECASE,
 )
 _JOINERS = re.compile(r"[ \t]*(?:[/,&|;]|or|ou|oder|of|o|y|e|и|или|atau|veya|или)?[ \t]*",
@@ -105,10 +108,19 @@ def _masked(text: str, start: int, end: int, masks: list[tuple[int, int, str]]) 
     return False
 
 
-def _pieces(text: str, start: int, end: int) -> list[tuple[int, int]]:
-    """A run split at its spaces and slashes (for runs of more than 15 digits)."""
+def _segments(text: str, start: int, end: int) -> list[list[tuple[int, int]]]:
+    """A run of more than 15 digits cut at its slashes, then (where still too long) at spaces:
+    each segment is a list of pieces that may join into one number."""
+    out: list[list[tuple[int, int]]] = []
+    for s, e in _cut(_SLASH_RE, start, end, text):
+        out.append([(s, e)] if digit_count(text[s:e]) <= 15 else _cut(_SPACE_RE, s, e, text))
+    return out
+
+
+def _cut(sep_re: re.Pattern[str], start: int, end: int, text: str) -> list[tuple[int, int]]:
+    """text[start:end] cut at every match of sep_re, as non-empty spans."""
     out, pos = [], start
-    for sep in _SPLIT_RE.finditer(text, start, end):
+    for sep in sep_re.finditer(text, start, end):
         out.append((pos, sep.start()))
         pos = sep.end()
     out.append((pos, end))
@@ -133,7 +145,8 @@ def _is_phone(text: str, start: int, end: int, intl: list[tuple[int, int]], chai
         return False
     if MONEY_BEFORE.search(text, max(0, start - 6), start) or is_identifier(text, start):
         return False
-    if run[0] == "+" and any(s < end and start < e for s, e in intl) or _double_zero(run):
+    plus = run.lstrip("(").startswith("+")
+    if plus and any(s < end and start < e for s, e in intl) or _double_zero(run):
         return True
     cued = chained or bool(_CUE_BEFORE_RE.search(text, max(0, start - 40), start)
                            or _CUE_AFTER_RE.match(text, end))
@@ -143,7 +156,7 @@ def _is_phone(text: str, start: int, end: int, intl: list[tuple[int, int]], chai
         return True
     if is_counted_or_priced(text, start, end):
         return False
-    return digits >= 8 if run[0] == "+" else plausible_uncued(run)
+    return digits >= 8 if plus else plausible_uncued(run)
 
 
 def phone_spans(text: str) -> list[Span]:
@@ -155,19 +168,35 @@ def phone_spans(text: str) -> list[Span]:
         start, end = _trim(text, *m.span())
         if digit_count(m.group()) < 7 or _masked(text, start, end, masks):
             continue
-        pieces = _pieces(text, start, end) if digit_count(m.group()) > 15 else [(start, end)]
-        i = 0
-        while i < len(pieces):
-            for j in range(len(pieces), i, -1):
-                s, e = pieces[i][0], pieces[j - 1][1]
-                chained = bool(found) and _JOINERS.fullmatch(text, found[-1][1], s) is not None
-                if _is_phone(text, s, e, intl, chained):
-                    found.append((s, e))
-                    i = j
-                    break
-            else:
-                i += 1
+        segments = [[(start, end)]]
+        if digit_count(m.group()) > 15:  # a list of numbers, unless a card number or an IBAN
+            card = _CARD_RE.fullmatch(m.group()) or _IBAN_BEFORE.search(text, max(0, start - 5),
+                                                                         start)
+            segments = [] if card else _segments(text, start, end)
+        for pieces in segments:
+            found.extend(_judge_pieces(text, pieces, intl, found))
     return [Span(s, e, _kind(text, s, e)) for s, e in found]
+
+
+def _judge_pieces(text: str, pieces: list[tuple[int, int]], intl: list[tuple[int, int]],
+                  found: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    """Phones among consecutive pieces, each as long as it can be (greedy, left to right)."""
+    out: list[tuple[int, int]] = []
+    i = 0
+    while i < len(pieces):
+        for j in range(len(pieces), i, -1):
+            s, e = pieces[i][0], pieces[j - 1][1]
+            if len(pieces) > 1 and digit_count(text[s:e]) > 12 and text[s] != "+":
+                continue  # parts of a list: national numbers have at most 12 digits
+            prev = out[-1] if out else (found[-1] if found else None)
+            chained = prev is not None and _JOINERS.fullmatch(text, prev[1], s) is not None
+            if _is_phone(text, s, e, intl, chained):
+                out.append((s, e))
+                i = j
+                break
+        else:
+            i += 1
+    return out
 
 
 def _kind(text: str, start: int, end: int) -> str:
