@@ -15,9 +15,9 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
-# SXP_TEST_SLOT=N runs a second test stack beside the first (ports +N*200, its own home).
+# SXP_TEST_SLOT=N runs a second test stack beside the first (ports +N*1000, its own home).
 SLOT = int(os.environ.get("SXP_TEST_SLOT", "0"))
-OFFSET = SLOT * 200
+OFFSET = SLOT * 1000
 TEST_ENV = {
     "SXP_HOME": str(ROOT / ".sxp" / (f"test{SLOT}" if SLOT else "test")),
     "SXP_CACHE_DIR": str(ROOT / ".sxp" / "cache"),
