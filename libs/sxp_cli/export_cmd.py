@@ -15,8 +15,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from services.exporter.domain import TRANSPORTS
-from services.exporter.exporting import Outcome
+from services.exporter.domain import TRANSPORTS, Outcome
 from sxp_common import audit, tracing
 from sxp_common.db import asyncpg_dsn
 from sxp_common.kafka import make_broker, outgoing, publish_all

@@ -15,6 +15,8 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 LOCAL_KAFKA_BOOTSTRAP = "127.0.0.1:19092"
 LOCAL_DATABASE_URL = "postgresql://sxp:sxp@127.0.0.1:55432/sxp"
 LOCAL_S3_ENDPOINT = "http://127.0.0.1:19000"
+# The key the local sandbox providers accept: a fixed, public test value, never a secret.
+SANDBOX_API_KEY = "sandbox-key"
 SANDBOX_APOLLO_URL = "http://127.0.0.1:19100"
 SANDBOX_SKIPTRACE_URL = "http://127.0.0.1:19101"
 APOLLO_REAL_URL = "https://api.apollo.io"

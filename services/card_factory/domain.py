@@ -1,9 +1,7 @@
 """Pure card-factory domain: one structured lead card per raw profile version.
 
-follower_tier: nano < 1,000 <= micro < 10,000 <= mid < 100,000 <= macro < 1,000,000 <= mega;
-an unknown follower count is nano.
-
-audience_pool: "{platform}.{tribe or 'unassigned'}.{tier}" (taxonomy v1).
+follower_tier and audience_pool (taxonomy v1) live in sxp_common.audience_pool, shared with
+the labeler, which sets the pool again once the tribe is decided.
 
 base_confidence: how far the card can be trusted as a real, describable lead, in [0, 1].
 It is a plain sum of independent components (weights add up to 1.0), rounded to 4 places:
@@ -33,16 +31,10 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from sxp_common.audience_pool import audience_pool
 from sxp_common.hashing import lead_card_id_for
 
 REDACTION_TOKEN = "[contact removed]"
-
-TIERS: tuple[tuple[int, str], ...] = (
-    (1_000_000, "mega"),
-    (100_000, "macro"),
-    (10_000, "mid"),
-    (1_000, "micro"),
-)
 
 W_BIO = 0.25
 BIO_FULL_LENGTH = 80
@@ -64,21 +56,6 @@ STRUCTURED_FIELDS: tuple[str, ...] = (
     "base_confidence", "audience_pool", "platform", "username", "display_name", "bio",
     "followers", "following", "posts", "verified", "external_url", "category", "location",
 )
-
-
-def follower_tier(followers: int | None) -> str:
-    """The taxonomy tier of a follower count (None counts as nano)."""
-    if followers is None:
-        return "nano"
-    for floor, name in TIERS:
-        if followers >= floor:
-            return name
-    return "nano"
-
-
-def audience_pool(platform: str, tribe: str | None, followers: int | None) -> str:
-    """The market-sizing pool "{platform}.{tribe or 'unassigned'}.{tier}"."""
-    return f"{platform}.{tribe or 'unassigned'}.{follower_tier(followers)}"
 
 
 def _text(value: Any) -> str:

@@ -312,3 +312,23 @@ def sign(secret: str, body: bytes) -> str:
 def signature_valid(secret: str, body: bytes, header: str | None) -> bool:
     """Whether the header is the body's signature under the secret (constant time)."""
     return bool(header) and hmac.compare_digest(sign(secret, body), str(header))
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What happened to one batch in this run."""
+
+    batch_id: str
+    transport: str
+    status: str
+    count: int
+    checksum: str
+    location: str | None = None
+    error: str | None = None
+    card_ids: tuple[str, ...] = ()
+
+    def as_dict(self) -> dict[str, Any]:
+        """For `sxp export --json` (no card ids: batches can be large)."""
+        return {"batch_id": self.batch_id, "transport": self.transport, "status": self.status,
+                "count": self.count, "checksum": self.checksum, "location": self.location,
+                "error": self.error}

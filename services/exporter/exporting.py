@@ -29,7 +29,7 @@ from fastavro import parse_schema
 
 from services.exporter import adapters
 from services.exporter.domain import (
-    LeadBatch, Producer, Refusal, card_from_row, plan_batches, screen_batches,
+    LeadBatch, Outcome, Producer, Refusal, card_from_row, plan_batches, screen_batches,
 )
 from services.exporter.transports import DeliveryFailed, Transport
 from services.exporter.validation import Contract, contract_errors
@@ -65,26 +65,6 @@ class Exporter:
     def in_outbox(self) -> bool:
         """Whether batches of this transport leave through the outbox (the queue)."""
         return bool(getattr(self.transport, "in_outbox", False))
-
-
-@dataclass(frozen=True)
-class Outcome:
-    """What happened to one batch in this run."""
-
-    batch_id: str
-    transport: str
-    status: str
-    count: int
-    checksum: str
-    location: str | None = None
-    error: str | None = None
-    card_ids: tuple[str, ...] = ()
-
-    def as_dict(self) -> dict[str, Any]:
-        """For `sxp export --json` (no card ids: batches can be large)."""
-        return {"batch_id": self.batch_id, "transport": self.transport, "status": self.status,
-                "count": self.count, "checksum": self.checksum, "location": self.location,
-                "error": self.error}
 
 
 async def export_ready(

@@ -12,7 +12,8 @@ from typing import Any
 
 from services.exporter import adapters
 from services.exporter.domain import Producer, changed_card_ids
-from services.exporter.exporting import Exporter, Outcome, export_ready, resend
+from services.exporter.domain import Outcome
+from services.exporter.exporting import Exporter, export_ready, resend
 from services.exporter.transports import make_transport
 from sxp_common import audit
 from sxp_common.kafka import InboundRecord, decode_batch

@@ -14,7 +14,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from services.card_factory.domain import audience_pool
+from sxp_common.audience_pool import audience_pool
 from services.labeler.engine import (
     MIN_MARGIN,
     MIN_SCORE,

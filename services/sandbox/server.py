@@ -24,10 +24,10 @@ from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
 from services.sandbox import apollo_fake, skiptrace_fake
+from sxp_common.settings import SANDBOX_API_KEY
 
 log = logging.getLogger("sxp.sandbox")
 
-SANDBOX_API_KEY = "sandbox-key"
 KINDS = ("apollo", "skiptrace")
 DEFAULT_PORTS = {"apollo": 19100, "skiptrace": 19101}
 API_PATHS = {

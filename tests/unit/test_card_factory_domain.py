@@ -11,12 +11,11 @@ from fastavro import parse_schema
 from fastavro.validation import validate
 
 from services.card_factory.domain import (
-    audience_pool,
     base_confidence,
     build_structured_card,
     counts_are_suspicious,
-    follower_tier,
 )
+from sxp_common.audience_pool import audience_pool, follower_tier
 from sxp_common.hashing import lead_card_id_for
 
 pytestmark = pytest.mark.unit

@@ -20,7 +20,7 @@ from typing import Any, Protocol, runtime_checkable
 import httpx
 
 from services.adapter.providers.models import PersonQuery, ProviderResult
-from sxp_common.settings import is_loopback
+from sxp_common.settings import SANDBOX_API_KEY, is_loopback
 from sxp_common.retry import (
     CircuitBreaker, CircuitOpenError, RetryableHTTPError, RetryPolicy, call_with_retries,
     parse_retry_after,
@@ -208,8 +208,6 @@ async def run_chunks(
 def credential_for(api_key: str, base_url: str) -> str:
     """The configured key; the sandbox's key for a provider on this machine when none is set."""
     if not api_key and is_loopback(base_url):
-        from services.sandbox.server import SANDBOX_API_KEY
-
         return SANDBOX_API_KEY
     return api_key
 
