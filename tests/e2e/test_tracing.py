@@ -126,6 +126,38 @@ async def wait_until_assigned(contexts: list[Any], timeout_s: float = 60.0) -> N
     raise AssertionError("the in-process consumers did not join their groups in time")
 
 
+async def wait_caught_up(contexts: list[Any], timeout_s: float = 60.0) -> None:
+    """Until every in-process consumer has committed up to the end of its partitions,
+    so records other tests left on the topics are handled before the counters are read."""
+    deadline = time.monotonic() + timeout_s
+    consumers = [getattr(s, "consumer", None) for ctx in contexts for s in ctx.broker.subscribers]
+    while time.monotonic() < deadline:
+        behind = 0
+        for consumer in filter(None, consumers):
+            partitions = list(consumer.assignment())
+            ends = await consumer.end_offsets(partitions) if partitions else {}
+            for tp in partitions:
+                done = await consumer.committed(tp)  # None: the group never committed here
+                done = await consumer.position(tp) if done is None else done
+                behind += max(0, ends[tp] - done)
+        if behind == 0:
+            return
+        await asyncio.sleep(0.2)
+    raise AssertionError("the in-process consumers did not catch up in time")
+
+
+async def wait_counted(reader: Any, before: dict, stored: int, timeout_s: float = 30.0) -> dict:
+    """The counters once the labeler has counted every labeled card it produced."""
+    deadline = time.monotonic() + timeout_s
+    after = counters(reader)
+    while delta(after, before, "sxp.records.produced", "labeler", LEADCARDS_LABELED) < stored:
+        if time.monotonic() > deadline:
+            break
+        await asyncio.sleep(0.1)
+        after = counters(reader)
+    return after
+
+
 async def wait_drained(settings: Any, report: PublishReport, timeout_s: float = 120.0) -> dict[str, int]:
     deadline = time.monotonic() + timeout_s
     state = await pipeline_state(settings, report.job_id)
@@ -156,13 +188,13 @@ async def traced_run(test_stack: Any, telemetry: Telemetry, tmp_path_factory: py
                 await app.start()
                 stack.push_async_callback(app.stop)
             await wait_until_assigned([ctx for _, ctx in built])
-            await asyncio.sleep(1.0)  # let anything left from earlier tests go by
+            await wait_caught_up([ctx for _, ctx in built])
             before = counters(reader)
             path = profiles_file(tmp_path_factory.mktemp("tracing") / "p.jsonl")
             report = await publish_file(path, test_stack)
             counts = await wait_drained(test_stack, report)
-            await asyncio.sleep(0.5)  # the labeler's publish completes after its commit
-            yield {"report": report, "counts": counts, "before": before, "after": counters(reader),
+            after = await wait_counted(reader, before, counts["stored"] + counts["new_versions"])
+            yield {"report": report, "counts": counts, "before": before, "after": after,
                    "spans": list(exporter.get_finished_spans()), "logs": list(captured.lines)}
     finally:
         logging.getLogger().removeHandler(captured)
