@@ -17,7 +17,8 @@ For each record it
    (or an older one) is stale and ignored. `--latest FILE` writes each card at its highest
    revision, one JSON line per card. Writers before revision r2 send no revision: read it as 1.
 
-    python examples/lead_batch_consumer.py --bootstrap 127.0.0.1:19092 --contracts contracts --until-end
+    python examples/lead_batch_consumer.py --bootstrap 127.0.0.1:19092 --contracts contracts
+    --until-end
     python examples/lead_batch_consumer.py --group my-platform   # follow the topic
     python examples/lead_batch_consumer.py --until-end --latest cards.jsonl
 
@@ -73,7 +74,8 @@ class Decoder:
 
 def canonical_payload(cards: list[dict[str, Any]]) -> bytes:
     """The bytes the checksum covers."""
-    return json.dumps(cards, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode("utf-8")
+    return json.dumps(cards, sort_keys=True, separators=(",", ":"),
+                      ensure_ascii=False).encode("utf-8")
 
 
 def verify(batch: dict[str, Any]) -> list[str]:
@@ -161,7 +163,8 @@ async def read_to_end(bootstrap: str, verifier: Verifier) -> None:
             for tp, messages in (await consumer.getmany(timeout_ms=1000)).items():
                 for message in messages:
                     if message.offset < ends[tp]:
-                        print(json.dumps(verifier.handle(tp.partition, message.offset, message.value)))
+                        print(json.dumps(verifier.handle(tp.partition, message.offset,
+                                                         message.value)))
     finally:
         await consumer.stop()
 
@@ -173,7 +176,8 @@ async def follow(bootstrap: str, group: str, verifier: Verifier) -> None:
     await consumer.start()
     try:
         async for message in consumer:
-            print(json.dumps(verifier.handle(message.partition, message.offset, message.value)), flush=True)
+            print(json.dumps(verifier.handle(message.partition, message.offset, message.value)),
+                  flush=True)
             await consumer.commit()
     finally:
         await consumer.stop()
@@ -183,13 +187,16 @@ def main() -> int:
     """Parse arguments, read, verify; exit 1 if any batch failed verification."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--bootstrap", default="127.0.0.1:19092")
-    parser.add_argument("--contracts", type=Path, default=Path(__file__).resolve().parents[1] / "contracts")
+    parser.add_argument("--contracts", type=Path,
+                        default=Path(__file__).resolve().parents[1] / "contracts")
     parser.add_argument("--until-end", action="store_true", help="read what is there, then exit")
     parser.add_argument("--group", default="lead-batch-reference-consumer")
     parser.add_argument("--latest", type=Path, help="write each card at its highest revision here")
     args = parser.parse_args()
     verifier = Verifier(Decoder(args.contracts))
-    runner = read_to_end(args.bootstrap, verifier) if args.until_end else follow(args.bootstrap, args.group, verifier)
+    runner = read_to_end(args.bootstrap, verifier) if args.until_end else follow(args.bootstrap,
+                                                                                 args.group,
+                                                                                 verifier)
     try:
         asyncio.run(runner)
     except KeyboardInterrupt:

@@ -7,7 +7,7 @@ import csv
 import json
 import sys
 from datetime import datetime
-from typing import Annotated, Any, Optional
+from typing import Annotated, Any
 
 import asyncpg
 import typer
@@ -63,7 +63,8 @@ def _trail_row(row: Any) -> dict[str, Any]:
         "cost_usd": None if row["cost_usd"] is None else float(row["cost_usd"]),
         "checksum": row["checksum"],
         "event_id": row["event_id"],
-        "details": json.loads(row["details"]) if isinstance(row["details"], str) else row["details"],
+        "details": json.loads(row["details"]) if isinstance(row["details"],
+                                                            str) else row["details"],
     }
 
 
@@ -73,27 +74,34 @@ def trail_table(rows: list[dict[str, Any]], show_batch: bool) -> Table:
                "outcome", "reason", "provider / transport", "cost USD", "checksum"]
     table = Table(*columns, title="audit trail")
     for row in rows:
-        cells = [row["occurred_at"][:19].replace("T", " "), row["event_type"], row["actor"].split("@")[0],
-                 *([(row["batch_id"] or "")[:8]] if show_batch else []), str(row["lead_card_count"]),
+        cells = [row["occurred_at"][:19].replace("T", " "), row["event_type"],
+                 row["actor"].split("@")[0],
+                 *([(row["batch_id"] or "")[:8]] if show_batch else []),
+                 str(row["lead_card_count"]),
                  row["outcome"], row["reason"] or "",
                  row["provider"] or str((row["details"] or {}).get("transport", "")),
-                 "" if row["cost_usd"] is None else f"{row['cost_usd']:.2f}", (row["checksum"] or "")[:12]]
+                 "" if row["cost_usd"] is None else f"{row['cost_usd']:.2f}",
+                 (row["checksum"] or "")[:12]]
         table.add_row(*cells)
     return table
 
 
 @audit_app.command("trail")
 def trail(
-    batch: Annotated[Optional[str], typer.Option("--batch", help="A batch or publish job id.")] = None,  # noqa: UP007
-    lead_card: Annotated[Optional[str], typer.Option("--lead-card", help="A lead card id.")] = None,  # noqa: UP007
-    since: Annotated[Optional[str], typer.Option("--since", help="ISO 8601 time or an age like 2h.")] = None,  # noqa: UP007
+    # noqa: UP007
+    batch: Annotated[str | None, typer.Option("--batch", help="A batch or publish job id.")] = None,
+    # noqa: UP007
+    lead_card: Annotated[str | None, typer.Option("--lead-card", help="A lead card id.")] = None,
+    since: Annotated[str | None, typer.Option("--since", help="ISO 8601 time or an age like "
+                                                              "2h.")] = None,  # noqa: UP007
     as_json: Annotated[bool, typer.Option("--json", help="JSON array.")] = False,
     as_csv: Annotated[bool, typer.Option("--csv", help="CSV with a header.")] = False,
 ) -> None:
     """Show every audited step for a batch, a lead card, or since a time."""
     if sum(x is not None for x in (batch, lead_card, since)) != 1:
         raise ValueError("give exactly one of --batch, --lead-card or --since")
-    rows = asyncio.run(fetch_trail(Settings(), batch, lead_card, parse_since(since) if since else None))
+    rows = asyncio.run(fetch_trail(Settings(), batch, lead_card,
+                                   parse_since(since) if since else None))
     if as_json:
         print(json.dumps(rows, default=str))
     elif as_csv:
@@ -107,15 +115,18 @@ def trail(
 
 @replay_app.command("audit")
 def replay_audit_command(
-    verify: Annotated[bool, typer.Option("--verify", help="Compare with the live projection; exit 1 on any difference.")] = False,
-    since: Annotated[Optional[str], typer.Option("--since", help="Replay from a time (offsets for times).")] = None,  # noqa: UP007
+    verify: Annotated[bool, typer.Option("--verify", help="Compare with the live projection; exit "
+                                                          "1 on any difference.")] = False,
+    since: Annotated[str | None, typer.Option("--since", help="Replay from a time (offsets for "
+                                                              "times).")] = None,  # noqa: UP007
 ) -> None:
     """Rebuild the audit projection from sxp.audit.v1 (restoring audit.audit_log if it is gone)."""
     from sxp_cli.replay import replay_audit
 
     result = asyncio.run(replay_audit(Settings(), parse_since(since) if since else None, verify))
     if result.restored_live:
-        console.print(f"audit.audit_log was missing: restored {result.rows} event(s) from the topic")
+        console.print(f"audit.audit_log was missing: restored {result.rows} event(s) from the "
+                      f"topic")
     console.print(
         f"replayed {result.events_read} record(s) into {result.table}: {result.rows} event(s), "
         f"chain head {result.chain_head[:16]}…"

@@ -3,7 +3,8 @@
 One place decides which corpus rows are held out, so the tests, `sxp eval labels` and any
 tuning script agree. A row is held out when the last hex digit of sha1(lowercased username)
 is in HOLDOUT_DIGITS (4 of 16 digits: about 22% of real_dev.jsonl). The last digit, because
-that corpus was itself sampled by the first digits of the same hash. The holdout's errors are not looked
+that corpus was itself sampled by the first digits of the same hash. The holdout's errors are not
+looked
 at while the rules are tuned; only its totals are reported.
 """
 

@@ -24,8 +24,10 @@ SELECT
   (SELECT coalesce(sum(received), 0) FROM ops.ingest_job_counts WHERE job_id = $1) AS received,
   (SELECT count(*) FROM social.raw_social_profiles) AS profiles,
   (SELECT count(*) FROM execution.lead_cards) AS cards,
-  (SELECT count(*) FROM execution.lead_cards WHERE labeled_profile_version = profile_version) AS labeled,
-  (SELECT count(*) FROM execution.lead_cards WHERE persona IS NOT NULL AND tribe IS NOT NULL) AS covered
+  (SELECT count(*) FROM execution.lead_cards WHERE labeled_profile_version = profile_version) AS
+  labeled,
+  (SELECT count(*) FROM execution.lead_cards WHERE persona IS NOT NULL AND tribe IS NOT NULL) AS
+  covered
 """
 
 
@@ -53,7 +55,8 @@ def is_drained(state: dict[str, int], published: int) -> bool:
     return state["received"] >= published and state["labeled"] == state["cards"] == state["profiles"]
 
 
-def wait_for_drain(settings: Settings, job_id: str, published: int, console: Console) -> dict[str, int]:
+def wait_for_drain(settings: Settings, job_id: str, published: int,
+                   console: Console) -> dict[str, int]:
     """Poll until ingest saw every published row and every lead card is labeled at its version."""
     deadline = time.monotonic() + DRAIN_DEADLINE_S
     progress = Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
@@ -69,7 +72,8 @@ def wait_for_drain(settings: Settings, job_id: str, published: int, console: Con
                 return state
             if time.monotonic() > deadline:
                 raise processes.ProcessError(
-                    f"pipeline did not drain in {DRAIN_DEADLINE_S:.0f}s: {state}; see {settings.home / 'logs'}"
+                    f"pipeline did not drain in {DRAIN_DEADLINE_S:.0f}s: {state}; see "
+                    f"{settings.home / 'logs'}"
                 )
             time.sleep(0.25)
 
@@ -159,7 +163,8 @@ def audit_step(console: Console, settings: Settings) -> bool:
 
     with console.status("verifying the audit trail against sxp.audit.v1"):
         ok, detail = verify_audit(settings)
-    console.print(f"{'[green]ok[/]' if ok else '[red]FAILED[/]'}  audit projection matches the topic: {detail}")
+    console.print(f"{'[green]ok[/]' if ok else '[red]FAILED[/]'}  audit projection matches the "
+                  f"topic: {detail}")
     return ok
 
 
@@ -172,7 +177,8 @@ def run_enrichment_step(console: Console, settings: Settings) -> bool:
     with console.status("enriching approved lead cards"):
         result = run_enrichment(settings, list(policy.allowed_labels))
     table = Table("", "value", title=f"Enrichment request {result['request_id']}")
-    for key in ("status", "approved", "batches", "enriched", "failed", "reserved_usd", "settled_usd",
+    for key in ("status", "approved", "batches", "enriched", "failed", "reserved_usd",
+                "settled_usd",
                 "contacts in Tier 2 (all requests)"):
         table.add_row(key, _cell(result[key]))
     for reason, count in result["refused"].items():

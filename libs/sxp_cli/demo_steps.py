@@ -20,7 +20,8 @@ async def _open_batches(settings: Settings, request_id: str) -> int:
     conn = await asyncpg.connect(asyncpg_dsn(settings.database_url))
     try:
         return await conn.fetchval(
-            "SELECT count(*) FROM enrichment.batches WHERE request_id = $1 AND status = 'requested'", request_id)
+            "SELECT count(*) FROM enrichment.batches WHERE request_id = $1 AND status = "
+            "'requested'", request_id)
     finally:
         await conn.close()
 
@@ -37,7 +38,8 @@ async def enrichment_numbers(settings: Settings, request_id: str) -> dict[str, A
                FROM enrichment.batches WHERE request_id = $1""", request_id)
         statuses = await conn.fetch(
             """SELECT c.enrichment_status AS status, count(*) AS n
-               FROM execution.lead_cards c JOIN enrichment.batches b ON c.lead_card_id = ANY(b.lead_card_ids)
+               FROM execution.lead_cards c JOIN enrichment.batches b ON c.lead_card_id =
+               ANY(b.lead_card_ids)
                WHERE b.request_id = $1 GROUP BY 1""", request_id)
         tier2 = await conn.fetchval("SELECT count(*) FROM contact.contacts")
     finally:
@@ -60,7 +62,8 @@ def run_enrichment(settings: Settings, labels: list[str]) -> dict[str, Any]:
             raise RuntimeError(f"enrichment batches did not settle in {SETTLE_DEADLINE_S:.0f}s")
         time.sleep(0.5)
     numbers = asyncio.run(enrichment_numbers(settings, command["request_id"]))
-    refused = json.loads(answer["refused"]) if isinstance(answer["refused"], str) else answer["refused"]
+    refused = json.loads(answer["refused"]) if isinstance(answer["refused"],
+                                                          str) else answer["refused"]
     return {"request_id": command["request_id"], "status": answer["status"],
             "approved": answer["approved_count"], "refused": refused, **numbers}
 
@@ -86,7 +89,8 @@ async def handoff_counts(settings: Settings) -> dict[str, dict[str, int]]:
     conn = await asyncpg.connect(asyncpg_dsn(settings.database_url))
     try:
         rows = await conn.fetch(
-            """SELECT b.transport, count(DISTINCT b.batch_id) AS batches, count(i.lead_card_id) AS cards
+            """SELECT b.transport, count(DISTINCT b.batch_id) AS batches, count(i.lead_card_id) AS
+            cards
                FROM execution.handoff_batches b JOIN execution.handoff_items i USING (batch_id)
                WHERE b.status = 'delivered' GROUP BY b.transport""")
     finally:
@@ -106,7 +110,8 @@ def run_handoff(settings: Settings) -> tuple[dict[str, dict[str, int]], list[str
     for transport in ("queue", "file", "api"):
         for outcome in asyncio.run(run_export(settings, transport, None)):
             if outcome.status != "delivered":
-                problems.append(f"{transport} batch {outcome.batch_id}: {outcome.status} {outcome.error or ''}")
+                problems.append(f"{transport} batch {outcome.batch_id}: {outcome.status} "
+                                f"{outcome.error or ''}")
     consumer = Path(__file__).resolve().parents[2] / "examples" / "lead_batch_consumer.py"
     checked = subprocess.run(
         [sys.executable, str(consumer), "--bootstrap", settings.kafka_bootstrap, "--until-end"],

@@ -11,7 +11,7 @@ import json
 import time
 import uuid
 from datetime import UTC, datetime
-from typing import Annotated, Any, Optional
+from typing import Annotated, Any
 
 import asyncpg
 import typer
@@ -30,7 +30,8 @@ from sxp_common.kafka import make_broker, outgoing, publish_all
 from sxp_common.settings import Settings
 from sxp_common.topics import ENRICHMENT_COMMANDS
 
-enrich_app = typer.Typer(help="Enrich approved lead cards on demand, within budget.", no_args_is_help=True)
+enrich_app = typer.Typer(help="Enrich approved lead cards on demand, within budget.",
+                         no_args_is_help=True)
 console = Console()
 ANSWER_TIMEOUT_S = 60.0
 
@@ -64,24 +65,29 @@ async def dry_run(settings: Settings, command: dict[str, Any]) -> GateDecision:
     return decide(load_policy(settings.enrichment_policy), command, candidates, spent)
 
 
-async def send_and_wait(settings: Settings, command: dict[str, Any], timeout_s: float) -> dict[str, Any] | None:
+async def send_and_wait(settings: Settings, command: dict[str, Any],
+                        timeout_s: float) -> dict[str, Any] | None:
     """Publish the command, then wait for the gate's recorded answer (None on timeout)."""
     broker = make_broker(settings, "cli")
     await broker.connect()
     try:
         trace = tracing.start_trace("sxp enrich")
-        await publish_all(broker, [outgoing(ENRICHMENT_COMMANDS, command["request_id"], command, trace)])
+        await publish_all(broker,
+                          [outgoing(ENRICHMENT_COMMANDS, command["request_id"], command, trace)])
     finally:
         await broker.stop()
     conn = await asyncpg.connect(asyncpg_dsn(settings.database_url))
     try:
         deadline = time.monotonic() + timeout_s
         while time.monotonic() < deadline:
-            row = await conn.fetchrow("SELECT * FROM enrichment.requests WHERE request_id = $1", command["request_id"])
+            row = await conn.fetchrow("SELECT * FROM enrichment.requests WHERE request_id = "
+                                      "$1", command["request_id"])
             if row:
                 batches = await conn.fetch(
-                    """SELECT batch_id, cardinality(lead_card_ids) AS size, reserved_usd::float8 AS reserved_usd
-                       FROM enrichment.batches WHERE request_id = $1 ORDER BY batch_id""", command["request_id"])
+                    """SELECT batch_id, cardinality(lead_card_ids) AS size, reserved_usd::float8 AS
+                    reserved_usd
+                       FROM enrichment.batches WHERE request_id = $1 ORDER BY batch_id""",
+                       command["request_id"])
                 return {**dict(row), "batches": [dict(b) for b in batches]}
             await asyncio.sleep(0.3)
         return None
@@ -104,14 +110,18 @@ def policy(as_json: Annotated[bool, typer.Option("--json")] = False) -> None:
 
 @enrich_app.command("request")
 def request(
-    label: Annotated[list[str], typer.Option("--label", help="Execution label to enrich (repeatable).")],
-    min_confidence: Annotated[Optional[float], typer.Option(min=0.0, max=1.0)] = None,  # noqa: UP007
-    limit: Annotated[Optional[int], typer.Option(min=1)] = None,  # noqa: UP007
-    budget_usd: Annotated[Optional[float], typer.Option(min=0.0)] = None,  # noqa: UP007
-    dry_run_only: Annotated[bool, typer.Option("--dry-run", help="Show the decision; spend nothing.")] = False,
+    label: Annotated[list[str], typer.Option("--label", help="Execution label to enrich "
+                                                             "(repeatable).")],
+    min_confidence: Annotated[float | None, typer.Option(min=0.0, max=1.0)] = None,  # noqa: UP007
+    limit: Annotated[int | None, typer.Option(min=1)] = None,  # noqa: UP007
+    budget_usd: Annotated[float | None, typer.Option(min=0.0)] = None,  # noqa: UP007
+    dry_run_only: Annotated[bool, typer.Option("--dry-run", help="Show the decision; spend "
+                                                                 "nothing.")] = False,
     retry_failed: Annotated[bool, typer.Option(
-        "--retry-failed", help="Queue again the cards whose enrichment ended FAILED (in new batches, within "
-                               "budget; answers already paid for are reused, not paid again).")] = False,
+        "--retry-failed",
+        help="Queue again the cards whose enrichment ended FAILED (in new batches, within "
+                               "budget; answers already paid for are reused, not paid "
+                               "again).")] = False,
     as_json: Annotated[bool, typer.Option("--json")] = False,
 ) -> None:
     """Ask the gate to enrich approved lead cards; print the batches it queued or why it refused."""
@@ -122,36 +132,43 @@ def request(
         result = {"request_id": command["request_id"], "dry_run": True, "status": decision.status,
                   "approved_count": decision.approved_count, "refused": decision.refusal_counts(),
                   "reserved_usd": decision.reserved_usd,
-                  "batches": [{"batch_id": b.batch_id, "size": len(b.items), "reserved_usd": b.reserved_usd}
+                  "batches": [{"batch_id": b.batch_id, "size": len(b.items),
+                               "reserved_usd": b.reserved_usd}
                               for b in decision.batches]}
     else:
         answer = asyncio.run(send_and_wait(settings, command, ANSWER_TIMEOUT_S))
         if answer is None:
-            raise ValueError(f"request {command['request_id']} queued, but the gate did not answer in "
+            raise ValueError(f"request {command['request_id']} queued, but the gate did not answer "
+                             f"in "
                              f"{ANSWER_TIMEOUT_S:.0f}s; is `sxp services up` running?")
         result = {"request_id": command["request_id"], "dry_run": False, "status": answer["status"],
-                  "approved_count": answer["approved_count"], "refused": json.loads(answer["refused"]),
+                  "approved_count": answer["approved_count"],
+                  "refused": json.loads(answer["refused"]),
                   "reserved_usd": float(answer["reserved_usd"]), "batches": answer["batches"]}
     _print_result(result, as_json)
 
 
 @enrich_app.command("reap")
 def reap(
-    older_than: Annotated[Optional[float], typer.Option(  # noqa: UP007
-        "--older-than", min=0.0, help="Seconds a batch may stay requested (default: SXP_ENRICHMENT_REAP_AFTER_S).")] = None,
+    older_than: Annotated[float | None, typer.Option(  # noqa: UP007
+        "--older-than", min=0.0,
+        help="Seconds a batch may stay requested (default: SXP_ENRICHMENT_REAP_AFTER_S).")] = None,
     as_json: Annotated[bool, typer.Option("--json")] = False,
 ) -> None:
     """Close batches stuck in requested: release their reservation and mark their cards FAILED."""
     settings = Settings()
-    closed = asyncio.run(reap_now(settings, settings.enrichment_reap_after_s if older_than is None else older_than))
+    closed = asyncio.run(reap_now(settings,
+                                  settings.enrichment_reap_after_s if older_than is None else older_than))
     rows = [{"batch_id": c.batch_id, "cards": len(c.lead_card_ids), "settled_usd": c.settled_usd,
              "released_usd": c.released_usd} for c in closed]
     if as_json:
         print(json.dumps({"reaped": rows}))
         return
-    console.print(f"reaped {len(rows)} batch(es); retry their cards with `sxp enrich request --retry-failed`")
+    console.print(f"reaped {len(rows)} batch(es); retry their cards with `sxp enrich request "
+                  f"--retry-failed`")
     for row in rows:
-        console.print(f"  batch {row['batch_id']}: {row['cards']} card(s) FAILED, ${row['released_usd']:,.2f} released")
+        console.print(f"  batch {row['batch_id']}: {row['cards']} card(s) FAILED, "
+                      f"${row['released_usd']:,.2f} released")
 
 
 async def reap_now(settings: Settings, older_than_s: float) -> list[ClosedBatch]:
@@ -168,9 +185,11 @@ def _print_result(result: dict[str, Any], as_json: bool) -> None:
         print(json.dumps(result, default=str))
         return
     word = "would approve" if result["dry_run"] else "approved"
-    console.print(f"request {result['request_id']}: {result['status']}; {word} {result['approved_count']} "
+    console.print(f"request {result['request_id']}: {result['status']}; {word} "
+                  f"{result['approved_count']} "
                   f"card(s), reserving ${result['reserved_usd']:,.2f}")
     for batch in result["batches"]:
-        console.print(f"  batch {batch['batch_id']}: {batch['size']} card(s), ${batch['reserved_usd']:,.2f} reserved")
+        console.print(f"  batch {batch['batch_id']}: {batch['size']} card(s), "
+                      f"${batch['reserved_usd']:,.2f} reserved")
     for reason, count in result["refused"].items():
         console.print(f"  refused {count} card(s): {reason}")

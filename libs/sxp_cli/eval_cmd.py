@@ -13,8 +13,13 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from sxp_cli.eval_labels import EvalReport, Expectation, outcome_of_preview, parse_expectation
-from sxp_cli.eval_labels import score_rows
+from sxp_cli.eval_labels import (
+    EvalReport,
+    Expectation,
+    outcome_of_preview,
+    parse_expectation,
+    score_rows,
+)
 from sxp_cli.preview import preview_row
 from sxp_cli.reader import InputError, type_row
 
@@ -84,8 +89,10 @@ def render_report(out: Console, report: EvalReport) -> None:
 
 @eval_app.command("labels")
 def eval_labels(
-    file: Annotated[Path, typer.Argument(help="Hand-labeled profiles as JSONL, each with an 'expect' object.")],
-    as_json: Annotated[bool, typer.Option("--json", help="Print the report as one JSON object.")] = False,
+    file: Annotated[Path, typer.Argument(help="Hand-labeled profiles as JSONL, each with an "
+                                              "'expect' object.")],
+    as_json: Annotated[bool, typer.Option("--json", help="Print the report as one JSON "
+                                                         "object.")] = False,
 ) -> None:
     """Coverage, reader's ceiling, agreement per label, worst misses and PII leaks."""
     report = evaluate_file(file)

@@ -8,7 +8,7 @@ import json
 import time
 import uuid
 from datetime import UTC, datetime
-from typing import Annotated, Any, Optional
+from typing import Annotated, Any
 
 import asyncpg
 import typer
@@ -72,14 +72,16 @@ async def run_export(settings: Settings, transport: str | None, resend_id: str |
     return [Outcome(**o) for o in json.loads(answer["outcomes"])]
 
 
-async def wait_for_answer(settings: Settings, command_id: str, timeout_s: float) -> dict[str, Any] | None:
+async def wait_for_answer(settings: Settings, command_id: str,
+                          timeout_s: float) -> dict[str, Any] | None:
     """Poll the exporter's recorded answer to a command until `timeout_s` (None on timeout)."""
     conn = await asyncpg.connect(asyncpg_dsn(settings.database_url))
     try:
         deadline = time.monotonic() + timeout_s
         while time.monotonic() < deadline:
             row = await conn.fetchrow(
-                "SELECT status, outcomes, error FROM execution.export_commands WHERE command_id = $1",
+                "SELECT status, outcomes, error FROM execution.export_commands WHERE command_id = "
+                "$1",
                 command_id)
             if row:
                 return dict(row)
@@ -106,9 +108,9 @@ def _print(outcomes: list[Outcome], transport: str, as_json: bool) -> None:
 
 
 def export_command(
-    transport: Annotated[Optional[str], typer.Option(  # noqa: UP007
+    transport: Annotated[str | None, typer.Option(  # noqa: UP007
         "--transport", help="file (default: the bucket, or SXP_EXPORT_DIR), api or queue.")] = None,
-    resend_batch: Annotated[Optional[str], typer.Option(  # noqa: UP007
+    resend_batch: Annotated[str | None, typer.Option(  # noqa: UP007
         "--resend", metavar="BATCH_ID",
         help="Deliver a recorded batch again, with the same batch id and checksum.")] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print the batches as JSON.")] = False,

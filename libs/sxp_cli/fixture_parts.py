@@ -15,7 +15,15 @@ from typing import Any
 
 from sxp_cli.fixture_langs import CA_AREAS, PHONE_FORMATS, US_AREAS, Language
 from sxp_cli.fixture_vocab import (
-    CITY_REGION, CTAS, EN_CITIES, EN_FIRST, EN_LAST, HANDLE_WORDS, PERSONAS, POOLS, SEPARATORS,
+    CITY_REGION,
+    CTAS,
+    EN_CITIES,
+    EN_FIRST,
+    EN_LAST,
+    HANDLE_WORDS,
+    PERSONAS,
+    POOLS,
+    SEPARATORS,
     Persona,
 )
 

@@ -16,14 +16,24 @@ import random
 import re
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any, TypeVar
 
 from sxp_cli.fixture_langs import LANGUAGES, Language
 from sxp_cli.fixture_parts import (
-    PLATFORMS, RowGen, Slots, contact_snippet, external_url_for, make_bio, make_counts,
-    make_email, make_phone, pick_persona, row_context, slots_for,
+    PLATFORMS,
+    RowGen,
+    Slots,
+    contact_snippet,
+    external_url_for,
+    make_bio,
+    make_counts,
+    make_email,
+    make_phone,
+    pick_persona,
+    row_context,
+    slots_for,
 )
 from sxp_cli.fixture_vocab import CTAS, POOLS, SEPARATORS, VAGUE_BIOS, Persona
 
@@ -32,7 +42,7 @@ INPUT_FIELDS: tuple[str, ...] = (
     "profile_url", "external_url", "category", "location", "collected_at",
 )
 # Fixed (not "now") so output depends only on the seed; duplicates add up to 30 days to it.
-DEFAULT_COLLECTED_BEFORE = datetime(2025, 12, 31, 12, 0, tzinfo=timezone.utc)
+DEFAULT_COLLECTED_BEFORE = datetime(2025, 12, 31, 12, 0, tzinfo=UTC)
 CONTACT_SHARE, DUPLICATE_SHARE, MALFORMED_SHARE, VAGUE_SHARE = 0.155, 0.05, 0.03, 0.10
 MALFORMED_REASONS: tuple[str, ...] = (
     "unknown_platform", "missing_platform", "missing_username", "invalid_username",
@@ -211,7 +221,7 @@ def _duplicate(gen: RowGen, original: FixtureRow) -> FixtureRow:
         if not changed or rng.random() < 0.5:
             row["followers"] = int(row["followers"] * rng.uniform(1.01, 1.4)) + 1
         later = datetime.fromisoformat(row["collected_at"]) + timedelta(days=rng.randint(1, 30))
-        row["collected_at"] = later.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+        row["collected_at"] = later.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
     return FixtureRow(row, "duplicate", None, original.has_contact, original.persona,
                       original.language)
 

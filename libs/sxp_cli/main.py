@@ -8,7 +8,7 @@ import logging
 import os
 import sys
 from pathlib import Path
-from typing import Annotated, Optional
+from typing import Annotated
 
 import typer
 from aiokafka.errors import KafkaConnectionError
@@ -57,7 +57,8 @@ class UserError(Exception):
 
 @services_app.command("up")
 def services_up(
-    scale: Annotated[list[str], typer.Option("--scale", help="SERVICE=N instances (repeatable).")] = [],  # noqa: B006
+    scale: Annotated[list[str], typer.Option("--scale", help="SERVICE=N instances "
+                                                             "(repeatable).")] = [],  # noqa: B006
 ) -> None:
     """Start every service (idempotent); N instances of a service share its consumer group."""
     try:
@@ -97,7 +98,8 @@ def _print_instances(found: list[processes.Instance]) -> None:
 @app.command()
 def publish(
     file: Annotated[Path, typer.Argument(help="Profiles as JSONL (.jsonl) or CSV (.csv).")],
-    platform: Annotated[Optional[str], typer.Option(help="tiktok, threads or x for rows without one.")] = None,  # noqa: UP007
+    platform: Annotated[str | None, typer.Option(help="tiktok, threads or x for rows without "
+                                                      "one.")] = None,  # noqa: UP007
     as_json: Annotated[bool, typer.Option("--json", help="Print the report as JSON.")] = False,
 ) -> None:
     """Publish profiles to sxp.profiles.submitted.v1; unreadable rows are reported, not fatal."""
@@ -127,7 +129,8 @@ def fixtures_generate(
     out: Annotated[Path, typer.Option("--out", help="Output file (.jsonl or .csv).")],
     count: Annotated[int, typer.Option("--count", min=1, max=1_000_000)] = 1000,
     seed: Annotated[int, typer.Option("--seed")] = 7,
-    unreadable: Annotated[int, typer.Option("--unreadable", min=0, help="Lines that are not valid JSON.")] = 0,
+    unreadable: Annotated[int, typer.Option("--unreadable", min=0, help="Lines that are not valid "
+                                                                        "JSON.")] = 0,
 ) -> None:
     """Write realistic synthetic profiles (contact data, duplicates and malformed rows included)."""
     from sxp_cli.fixtures_cmd import generate_file
@@ -139,7 +142,8 @@ def fixtures_generate(
 @app.command()
 def preview(
     file: Annotated[Path, typer.Argument(help="Profiles as JSONL or CSV.")],
-    platform: Annotated[Optional[str], typer.Option(help="Platform for rows without one.")] = None,  # noqa: UP007
+    # noqa: UP007
+    platform: Annotated[str | None, typer.Option(help="Platform for rows without one.")] = None,
 ) -> None:
     """Validate, redact and label offline (no Kafka, no database): one JSON line per input."""
     from sxp_cli.preview import preview_file
@@ -192,7 +196,8 @@ def main() -> None:
         err.print("[red]interrupted[/]")
         sys.exit(130)
     except (ConnectionError, KafkaConnectionError) as exc:
-        err.print(f"[red]error:[/] cannot reach a server ({exc}); is the stack up? try `sxp stack up`")
+        err.print(f"[red]error:[/] cannot reach a server ({exc}); is the stack up? try `sxp stack "
+                  f"up`")
         sys.exit(1)
     except Exception as exc:  # the last line of defence: one line, no traceback
         if os.environ.get("SXP_DEBUG"):

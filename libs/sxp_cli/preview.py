@@ -13,7 +13,6 @@ from services.ingest.domain import Rejection, to_raw_record, validate_submission
 from services.labeler.domain import label_card
 from services.labeler.records import labeled_record
 from services.labeler.version import model_version
-
 from sxp_cli.reader import read_rows
 
 PREVIEW_JOB = "00000000-0000-0000-0000-000000000000"
@@ -30,7 +29,8 @@ def preview_row(fields: dict[str, Any], line: int, source: str, now: datetime) -
     )
     result = validate_submission(submission, now)
     if isinstance(result, Rejection):
-        return {"line": line, "rejected": {"reason_code": result.reason_code, "detail": result.detail}}
+        return {"line": line,
+                "rejected": {"reason_code": result.reason_code, "detail": result.detail}}
     raw = to_raw_record(result, 1)
     card = build_structured_card(raw)
     labeled = labeled_record(card, label_card(card), now)

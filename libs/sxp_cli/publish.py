@@ -12,12 +12,11 @@ from pathlib import Path
 from typing import Any
 
 from services.ingest.domain import partition_key
+from sxp_cli.reader import InputRow, read_rows
 from sxp_common import audit, tracing
 from sxp_common.kafka import Outgoing, make_broker, outgoing, publish_all
 from sxp_common.settings import Settings
 from sxp_common.topics import PROFILES_SUBMITTED
-
-from sxp_cli.reader import InputRow, read_rows
 
 CHUNK = 1000
 
@@ -140,7 +139,8 @@ def _chunks(rows: Iterable[InputRow], size: int) -> Iterable[list[InputRow]]:
         yield chunk
 
 
-def run_publish(path: Path, settings: Settings, platform: str | None, progress: Any) -> PublishReport:
+def run_publish(path: Path, settings: Settings, platform: str | None,
+                progress: Any) -> PublishReport:
     """Run publish_file with a rich progress task (sync entry point for the CLI)."""
     total = sum(1 for line in path.open(encoding="utf-8", errors="replace") if line.strip())
     total -= 1 if path.suffix.lower() == ".csv" else 0

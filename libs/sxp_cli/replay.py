@@ -17,7 +17,13 @@ import asyncpg
 
 from sxp_common import avro
 from sxp_common.audit import GENESIS_HASH, chain_hash, event_hash
-from sxp_common.audit_store import LIVE_TABLE, REFUSE_CHANGE_FUNCTION, append_events, audit_table_ddl, row_to_event
+from sxp_common.audit_store import (
+    LIVE_TABLE,
+    REFUSE_CHANGE_FUNCTION,
+    append_events,
+    audit_table_ddl,
+    row_to_event,
+)
 from sxp_common.db import SERVICE_ROLES, asyncpg_dsn
 from sxp_common.kafka import read_topic
 from sxp_common.settings import Settings
@@ -53,7 +59,8 @@ async def _grant_live(conn: asyncpg.Connection) -> None:
     await conn.execute(f"GRANT USAGE, SELECT ON SEQUENCE {LIVE_TABLE}_seq_seq TO {role}")
 
 
-async def _append_all(conn: asyncpg.Connection, events: Sequence[dict[str, Any]], table: str) -> int:
+async def _append_all(conn: asyncpg.Connection, events: Sequence[dict[str, Any]],
+                      table: str) -> int:
     total = 0
     for start in range(0, len(events), CHUNK):
         async with conn.transaction():
@@ -65,7 +72,8 @@ async def _head(conn: asyncpg.Connection, table: str) -> str:
     return await conn.fetchval(f"SELECT row_hash FROM {table} ORDER BY seq DESC LIMIT 1") or GENESIS_HASH
 
 
-async def replay_audit(settings: Settings, since: datetime | None = None, verify: bool = False) -> ReplayResult:
+async def replay_audit(settings: Settings, since: datetime | None = None,
+                       verify: bool = False) -> ReplayResult:
     """Rebuild from the topic into a fresh table; restore the live table if it is missing."""
     since_ms = int(since.timestamp() * 1000) if since else None
     records = await read_topic(settings.kafka_bootstrap, AUDIT, since_ms)
@@ -79,7 +87,8 @@ async def replay_audit(settings: Settings, since: datetime | None = None, verify
             await _append_all(conn, events, LIVE_TABLE)
         await _create_table(conn, REPLAY_TABLE)
         rows = await _append_all(conn, events, REPLAY_TABLE)
-        result = ReplayResult(REPLAY_TABLE, len(events), rows, await _head(conn, REPLAY_TABLE), restored)
+        result = ReplayResult(REPLAY_TABLE, len(events), rows, await _head(conn, REPLAY_TABLE),
+                              restored)
         if verify:
             result.difference = await first_difference(conn, compare_chain_head=since is None)
             result.verified = result.difference is None

@@ -60,7 +60,8 @@ async def table_stats(conn: asyncpg.Connection) -> dict[str, Any]:
     coverage = row["covered"] / row["cards"] if row["cards"] else 0.0
     spend = await conn.fetchrow(
         """SELECT coalesce(sum(settled_usd), 0)::float8 AS settled,
-                  coalesce(sum(reserved_usd) FILTER (WHERE settled_at IS NULL), 0)::float8 AS reserved
+                  coalesce(sum(reserved_usd) FILTER (WHERE settled_at IS NULL), 0)::float8 AS
+                  reserved
            FROM enrichment.batches"""
     )
     by_provider = {
@@ -73,13 +74,15 @@ async def table_stats(conn: asyncpg.Connection) -> dict[str, Any]:
     audit_events = {
         r["event_type"]: r["n"]
         for r in await conn.fetch(
-            "SELECT event_type, count(*) AS n FROM audit.audit_log GROUP BY event_type ORDER BY event_type"
+            "SELECT event_type, count(*) AS n FROM audit.audit_log GROUP BY event_type ORDER BY "
+            "event_type"
         )
     }
     enrichment = {
         r["enrichment_status"]: r["n"]
         for r in await conn.fetch(
-            "SELECT enrichment_status, count(*) AS n FROM execution.lead_cards GROUP BY 1 ORDER BY 1"
+            "SELECT enrichment_status, count(*) AS n FROM execution.lead_cards GROUP BY 1 ORDER BY "
+            "1"
         )
     }
     return {
@@ -98,7 +101,8 @@ async def table_stats(conn: asyncpg.Connection) -> dict[str, Any]:
 
 async def kafka_stats(bootstrap: str) -> dict[str, Any]:
     """Messages per topic (end minus start offsets) and lag per consumer group."""
-    consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap, enable_auto_commit=False, **client_options())
+    consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap, enable_auto_commit=False,
+                                **client_options())
     admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap, **client_options())
     await consumer.start()
     await admin.start()

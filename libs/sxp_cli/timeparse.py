@@ -19,5 +19,6 @@ def parse_since(value: str, now: datetime | None = None) -> datetime:
     try:
         parsed = datetime.fromisoformat(text.replace("Z", "+00:00"))
     except ValueError:
-        raise ValueError(f"--since must be an ISO 8601 time or an age like 30m, 2h, 7d; got {value!r}") from None
+        raise ValueError(f"--since must be an ISO 8601 time or an age like 30m, 2h, 7d; got "
+                         f"{value!r}") from None
     return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)

@@ -55,7 +55,9 @@ class Actor:
     @classmethod
     def service(cls, name: str, instance: str | None = None) -> Actor:
         """A service instance as the actor."""
-        return cls("service", name, instance or os.environ.get("SXP_INSTANCE_ID", f"{socket.gethostname()}-{os.getpid()}"))
+        return cls("service", name,
+                   instance or os.environ.get("SXP_INSTANCE_ID",
+                                              f"{socket.gethostname()}-{os.getpid()}"))
 
     @classmethod
     def cli(cls) -> Actor:
@@ -150,7 +152,8 @@ def event_hash(event: Mapping[str, Any]) -> str:
         "details": dict(sorted((event.get("details") or {}).items())),
         "trace_id": event.get("trace_id"),
     }
-    return sha256_of(json.dumps(canonical, sort_keys=True, separators=(",", ":"), ensure_ascii=False))
+    return sha256_of(json.dumps(canonical, sort_keys=True, separators=(",", ":"),
+                                ensure_ascii=False))
 
 
 def chain_hash(prev_hash: str, event_digest: str) -> str:

@@ -13,7 +13,7 @@ import io
 import json
 import os
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cache
 from pathlib import Path
 from typing import Any
 
@@ -71,7 +71,7 @@ def _load(path: Path) -> tuple[dict[str, Any], bytes]:
     return parse_schema(raw), schema_fingerprint(raw)
 
 
-@lru_cache(maxsize=None)
+@cache
 def topic_schema(topic: str) -> TopicSchema:
     """Load `contracts/<topic>.avsc` and its revisions under `contracts/revisions/<topic>/`."""
     root = contracts_dir()

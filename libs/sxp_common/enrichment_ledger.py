@@ -43,10 +43,13 @@ class ClosedBatch:
         return round(max(self.reserved_usd - self.settled_usd, 0.0), 4)
 
 
-def ledger_entries(batch_id: str, reserved_usd: float, spend: Mapping[str, float]) -> list[tuple[str, str, str, float]]:
+def ledger_entries(batch_id: str, reserved_usd: float,
+                   spend: Mapping[str, float]) -> list[tuple[str, str, str, float]]:
     """Settle entries per provider that charged, then one release of the rest (pure)."""
-    entries = [(batch_id, "settle", provider, round(cost, 4)) for provider, cost in sorted(spend.items())]
-    entries.append((batch_id, "release", "*", round(max(reserved_usd - sum(spend.values()), 0.0), 4)))
+    entries = [(batch_id, "settle", provider,
+                round(cost, 4)) for provider, cost in sorted(spend.items())]
+    entries.append((batch_id, "release", "*",
+                    round(max(reserved_usd - sum(spend.values()), 0.0), 4)))
     return entries
 
 
@@ -77,7 +80,8 @@ async def holding_batch(conn: asyncpg.Connection, batch_id: str) -> AsyncIterato
 
 async def try_lock_batch(conn: asyncpg.Connection, batch_id: str) -> bool:
     """Take the batch's lock for this transaction, unless an adapter holds it now."""
-    return bool(await conn.fetchval("SELECT pg_try_advisory_xact_lock(hashtext($1))", lock_key(batch_id)))
+    return bool(await conn.fetchval("SELECT pg_try_advisory_xact_lock(hashtext($1))",
+                                    lock_key(batch_id)))
 
 
 async def close_failed(conn: asyncpg.Connection, batch_id: str) -> ClosedBatch | None:
@@ -90,14 +94,17 @@ async def close_failed(conn: asyncpg.Connection, batch_id: str) -> ClosedBatch |
     if row is None:
         return None
     spend = {r["provider"]: float(r["cost_usd"])
-             for r in await conn.fetch("SELECT provider, cost_usd FROM enrichment.batch_spend($1)", batch_id)}
+             for r in await conn.fetch("SELECT provider, cost_usd FROM "
+                                       "enrichment.batch_spend($1)", batch_id)}
     await conn.executemany(
-        """INSERT INTO enrichment.ledger (batch_id, kind, provider, amount_usd) VALUES ($1, $2, $3, $4)
+        """INSERT INTO enrichment.ledger (batch_id, kind, provider, amount_usd) VALUES ($1, $2, $3,
+        $4)
            ON CONFLICT (batch_id, kind, provider) DO NOTHING""",
         ledger_entries(batch_id, row["reserved"], spend))
     closed = ClosedBatch(batch_id, row["request_id"], tuple(row["ids"]), row["reserved"], spend)
     await conn.execute(
-        "UPDATE enrichment.batches SET status = 'failed', settled_usd = $2, settled_at = now() WHERE batch_id = $1",
+        "UPDATE enrichment.batches SET status = 'failed', settled_usd = $2, settled_at = now() "
+        "WHERE batch_id = $1",
         batch_id, closed.settled_usd)
     await conn.execute(
         """UPDATE execution.lead_cards SET enrichment_status = 'FAILED', updated_at = now()

@@ -29,7 +29,8 @@ class GatePolicy:
     allowed_labels: tuple[str, ...] = ("PARTNER", "AFFILIATE")
     min_confidence: float = 0.5
     providers: tuple[str, ...] = ("apollo", "skiptrace")
-    worst_case_usd: dict[str, float] = field(default_factory=lambda: {"apollo": 0.03, "skiptrace": 0.12})
+    worst_case_usd: dict[str, float] = field(default_factory=lambda: {"apollo": 0.03,
+                                                                      "skiptrace": 0.12})
     usd_per_credit: float = 0.03
     budget_per_request_usd: float = 50.0
     budget_per_day_usd: float = 200.0
@@ -57,10 +58,12 @@ def policy_from_dict(raw: dict[str, Any]) -> GatePolicy:
     try:
         apollo = raw.get("apollo", {})
         if apollo.get("reveal_phone_number"):
-            raise PolicyError("apollo.reveal_phone_number is not supported: Apollo sends revealed phones "
+            raise PolicyError("apollo.reveal_phone_number is not supported: Apollo sends revealed "
+                              "phones "
                               "to a webhook, and this product runs none")
         if "worst_case_credits" in apollo:
-            raise PolicyError("apollo.worst_case_credits is no longer read: a person costs 1 credit without a phone reveal")
+            raise PolicyError("apollo.worst_case_credits is no longer read: a person costs 1 "
+                              "credit without a phone reveal")
         per_credit = float(apollo.get("usd_per_credit", 0.03))
         size = int(raw.get("max_batch_size", MAX_BATCH_SIZE))
         if not 1 <= size <= MAX_BATCH_SIZE:

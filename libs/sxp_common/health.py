@@ -162,9 +162,11 @@ class Monitor:
         self.latest = Heartbeat(
             service=self.service, instance=self.instance, pid=os.getpid(),
             started_at=self.started_at, written_at=time.time(),
-            consumer_running=bool(consumer is not None and getattr(self.subscriber, "running", False)),
+            consumer_running=bool(consumer is not None and getattr(self.subscriber, "running",
+                                                                   False)),
             consumer_joined=joined, partitions=partitions, last_poll_at=last_poll,
-            last_batch_at=self.last_batch_at, database_reachable=await database_reachable(self.pool()))
+            last_batch_at=self.last_batch_at,
+            database_reachable=await database_reachable(self.pool()))
         return self.latest
 
     def verdict(self) -> Verdict:
@@ -197,7 +199,7 @@ async def serve_http(monitor: Monitor, port: int, host: str = "0.0.0.0") -> asyn
             writer.write(f"HTTP/1.1 {status}\r\nContent-Type: application/json\r\n"
                          f"Content-Length: {len(body)}\r\nConnection: close\r\n\r\n".encode() + body)
             await writer.drain()
-        except (OSError, asyncio.TimeoutError):
+        except (TimeoutError, OSError):
             pass
         finally:
             writer.close()
@@ -217,7 +219,8 @@ def tcp_check(target: str, timeout_s: float = 3.0) -> bool:
 
 def main(argv: list[str] | None = None) -> int:
     """`python -m sxp_common.health --check [--live] [--instance ID] | --tcp HOST:PORT`."""
-    parser = argparse.ArgumentParser(prog="python -m sxp_common.health", description=__doc__.split("\n")[0])
+    parser = argparse.ArgumentParser(prog="python -m sxp_common.health",
+                                     description=__doc__.split("\n")[0])
     parser.add_argument("--check", action="store_true", help="judge the newest heartbeat")
     parser.add_argument("--live", action="store_true", help="liveness only")
     parser.add_argument("--instance", help="the instance id (SXP_INSTANCE_ID) to judge")

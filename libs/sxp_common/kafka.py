@@ -130,7 +130,8 @@ def decode_batch(service: str, records: Sequence[InboundRecord]) -> DecodedBatch
     return DecodedBatch(decoded, dead)
 
 
-def outgoing(topic: str, key: str, record: dict[str, Any], headers: dict[str, str] | None = None) -> Outgoing:
+def outgoing(topic: str, key: str, record: dict[str, Any],
+             headers: dict[str, str] | None = None) -> Outgoing:
     """Encode `record` for `topic` with the topic's contract."""
     return Outgoing(topic, key, avro.encode(topic, record), headers or {})
 
@@ -138,7 +139,9 @@ def outgoing(topic: str, key: str, record: dict[str, Any], headers: dict[str, st
 def continuing(record: InboundRecord, messages: Iterable[Outgoing]) -> list[Outgoing]:
     """`messages` carrying the trace of the consumed `record` they were made from."""
     headers = tracing.trace_headers(record)
-    return [replace(m, headers={**headers, **m.headers}) for m in messages] if headers else list(messages)
+    return [replace(m,
+                    headers={**headers,
+                             **m.headers}) for m in messages] if headers else list(messages)
 
 
 async def publish_all(broker: KafkaBroker, messages: Iterable[Outgoing]) -> int:
@@ -188,7 +191,8 @@ async def read_topic(
     layout = await topic_partitions(bootstrap, [topic])
     if not layout.get(topic):
         raise KeyError(f"topic {topic} does not exist on {bootstrap}")
-    consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap, enable_auto_commit=False, **client_options())
+    consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap, enable_auto_commit=False,
+                                **client_options())
     await consumer.start()
     try:
         partitions = [TopicPartition(topic, p) for p in layout[topic]]

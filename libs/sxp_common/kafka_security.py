@@ -53,7 +53,8 @@ def broker_security(settings: Settings) -> BaseSecurity | None:
         return None
     if protocol == "SSL":
         return BaseSecurity(ssl_context=context)
-    kind = {"PLAIN": SASLPlaintext, "SCRAM-SHA-256": SASLScram256, "SCRAM-SHA-512": SASLScram512}[mechanism]
+    kind = {"PLAIN": SASLPlaintext, "SCRAM-SHA-256": SASLScram256,
+            "SCRAM-SHA-512": SASLScram512}[mechanism]
     return kind(settings.kafka_username, settings.kafka_password, ssl_context=context,
                 use_ssl=protocol == "SASL_SSL")
 

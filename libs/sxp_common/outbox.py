@@ -106,7 +106,8 @@ class Relay:
                 swept = await self.flush()
                 if swept:
                     self.logger.info("outbox relayed", extra={"records": swept})
-            except Exception as exc:  # broker or database away: the rows stay, the next sweep retries
+            # broker or database away: the rows stay, the next sweep retries
+            except Exception as exc:
                 self.logger.warning("outbox relay failed", extra={"error": type(exc).__name__})
 
 

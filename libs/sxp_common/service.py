@@ -36,8 +36,8 @@ from sxp_common.kafka import (
     publish_all,
 )
 from sxp_common.settings import Settings, get_settings
-from sxp_common.topics import consumer_group
 from sxp_common.telemetry import Counters, configure_logging
+from sxp_common.topics import consumer_group
 
 
 @dataclass
@@ -157,7 +157,8 @@ def build_service(
     ctx = ServiceContext(name, consumer_group(name), settings, broker, logger,
                          counters=Counters(name))
     subscriber = broker.subscriber(*topics, **batch_subscriber_options(settings, ctx.group))
-    monitor = health.Monitor(name, settings.instance_id, settings.home, subscriber, lambda: ctx.pool)
+    monitor = health.Monitor(name, settings.instance_id, settings.home, subscriber,
+                             lambda: ctx.pool)
 
     @subscriber
     async def on_batch(body: Any, message: Any = Context("message")) -> None:

@@ -80,7 +80,8 @@ async def ensure_topics(bootstrap: str, timeout_s: float = 60.0) -> list[str]:
     from sxp_common.settings import Settings
 
     replicas = Settings().kafka_replication_factor
-    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap, request_timeout_ms=15000, **client_options())
+    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap, request_timeout_ms=15000,
+                                **client_options())
     await admin.start()
     try:
         existing = set(await admin.list_topics())

@@ -30,12 +30,23 @@ from opentelemetry.context import Context
 from opentelemetry.metrics import Counter, Histogram, Meter
 from opentelemetry.sdk.metrics import MeterProvider
 from opentelemetry.sdk.metrics.export import (
-    ConsoleMetricExporter, MetricExporter, MetricReader, PeriodicExportingMetricReader)
+    ConsoleMetricExporter,
+    MetricExporter,
+    MetricReader,
+    PeriodicExportingMetricReader,
+)
 from opentelemetry.sdk.resources import Resource
 from opentelemetry.sdk.trace import TracerProvider
 from opentelemetry.sdk.trace.export import BatchSpanProcessor, ConsoleSpanExporter, SpanExporter
 from opentelemetry.sdk.trace.sampling import (
-    ALWAYS_OFF, ALWAYS_ON, Decision, ParentBased, Sampler, SamplingResult, TraceIdRatioBased)
+    ALWAYS_OFF,
+    ALWAYS_ON,
+    Decision,
+    ParentBased,
+    Sampler,
+    SamplingResult,
+    TraceIdRatioBased,
+)
 from opentelemetry.trace import Link, NonRecordingSpan, Span, SpanKind
 from opentelemetry.trace.propagation.tracecontext import TraceContextTextMapPropagator
 
@@ -174,7 +185,8 @@ class Instruments:
 
 # ServiceContext.counters keys with a name of their own; any other key becomes sxp.<key>.
 COUNTER_NAMES = {"rejected": "sxp.records.rejected", "deduplicated": "sxp.records.deduplicated",
-                 "dead_lettered": "sxp.records.dead_lettered", "enriched": "sxp.enrichment.enriched"}
+                 "dead_lettered": "sxp.records.dead_lettered",
+                 "enriched": "sxp.enrichment.enriched"}
 
 
 @dataclass
@@ -234,10 +246,12 @@ def reset() -> None:
         _state = None
 
 
-def _make_state(service: str, tracer_provider: TracerProvider, meter_provider: MeterProvider) -> _State:
+def _make_state(service: str, tracer_provider: TracerProvider,
+                meter_provider: MeterProvider) -> _State:
     return _State(service, tracer_provider.get_tracer("sxp"),
                   Instruments.create(meter_provider.get_meter("sxp")),
-                  (tracer_provider, meter_provider), isinstance(tracer_provider.sampler, ParentBased))
+                  (tracer_provider, meter_provider),
+                  isinstance(tracer_provider.sampler, ParentBased))
 
 
 def _current() -> _State:

@@ -120,7 +120,8 @@ class LocalServer:
     def status(self) -> ComponentStatus:
         """Running means our process lives and its port answers."""
         pid = self._pid()
-        return ComponentStatus(self.name, pid is not None and port_open(self.host, self.port), self.address, pid)
+        return ComponentStatus(self.name, pid is not None and port_open(self.host, self.port),
+                               self.address, pid)
 
     def starting(self) -> bool:
         """Our process lives but does not listen yet."""

@@ -12,9 +12,9 @@ from sxp_stack.component import Component, ComponentStatus, Reporter, quiet
 from sxp_stack.errors import StackError
 from sxp_stack.kafka import KafkaComponent
 from sxp_stack.objectstore import ObjectStoreComponent
-from sxp_stack.sandbox import SandboxComponent
 from sxp_stack.paths import StackPaths, redact
 from sxp_stack.postgres import PostgresComponent
+from sxp_stack.sandbox import SandboxComponent
 
 __all__ = ["StackError", "StackStatus", "stack_down", "stack_status", "stack_up"]
 

@@ -17,7 +17,12 @@ from sxp_stack.component import ComponentStatus, LocalServer, Reporter
 from sxp_stack.errors import StackError
 from sxp_stack.paths import StackPaths, deploy_dir
 from sxp_stack.process import (
-    check_ports_free, live_pid, port_open, spawn_detached, terminate, wait_until,
+    check_ports_free,
+    live_pid,
+    port_open,
+    spawn_detached,
+    terminate,
+    wait_until,
 )
 
 START_TIMEOUT_S = 20.0
@@ -86,7 +91,8 @@ class SandboxComponent(LocalServer):
 
     def wait_ready(self) -> None:
         """Wait until the port answers."""
-        if self.enabled and not wait_until(lambda: port_open(self.host, self.port), START_TIMEOUT_S):
+        if self.enabled and not wait_until(lambda: port_open(self.host, self.port),
+                                           START_TIMEOUT_S):
             raise StackError(f"{self.name} did not start on port {self.port}; see {self.log_file}")
 
     def provision(self) -> None:

@@ -18,10 +18,12 @@ async def approved_batch(conn: asyncpg.Connection, batch_id: str) -> dict[str, A
         """SELECT batch_id, request_id, status, providers, items, reserved_usd::float8 AS reserved_usd,
                   outcome IS NOT NULL AS settled
            FROM enrichment.batches WHERE batch_id = $1""", batch_id)
-    return None if row is None else dict(row, items=json.loads(row["items"]), providers=list(row["providers"]))
+    return None if row is None else dict(row, items=json.loads(row["items"]),
+                                         providers=list(row["providers"]))
 
 
-async def cached_results(conn: asyncpg.Connection, keys: Sequence[str]) -> dict[str, tuple[ProviderResult, str | None]]:
+async def cached_results(conn: asyncpg.Connection,
+                         keys: Sequence[str]) -> dict[str, tuple[ProviderResult, str | None]]:
     """Provider answers already paid for, by idempotency key, with the batch that paid
     (errors are never reused: they are asked again)."""
     rows = await conn.fetch(
@@ -29,14 +31,18 @@ async def cached_results(conn: asyncpg.Connection, keys: Sequence[str]) -> dict[
            WHERE idempotency_key = ANY($1::text[]) AND status <> 'failed'""",
         list(keys),
     )
-    return {r["idempotency_key"]: (ProviderResult.model_validate_json(r["result"]), r["batch_id"]) for r in rows}
+    return {r["idempotency_key"]: (ProviderResult.model_validate_json(r["result"]),
+                                   r["batch_id"]) for r in rows}
 
 
-async def store_results(conn: asyncpg.Connection, results: Sequence[ProviderResult], batch_id: str) -> int:
+async def store_results(conn: asyncpg.Connection, results: Sequence[ProviderResult],
+                        batch_id: str) -> int:
     """Keep every new provider answer under its idempotency key, paid by `batch_id`; an
     answer replaces a stored error, never a stored answer. Errors are not kept."""
-    rows = [(idempotency_key(r.lead_card_id, r.provider), r.lead_card_id, r.provider, r.request_id, r.status,
-             r.cost_usd, r.model_dump_json(), r.fetched_at, batch_id) for r in results if r.status != "failed"]
+    rows = [(idempotency_key(r.lead_card_id, r.provider), r.lead_card_id, r.provider, r.request_id,
+             r.status,
+             r.cost_usd, r.model_dump_json(), r.fetched_at,
+             batch_id) for r in results if r.status != "failed"]
     if rows:
         await conn.executemany(
             """INSERT INTO contact.provider_responses
@@ -51,7 +57,8 @@ async def store_results(conn: asyncpg.Connection, results: Sequence[ProviderResu
     return len(rows)
 
 
-_CONTACT_COLUMNS = ("full_name", "title", "email", "email_status", "phone", "phone_type", "do_not_call",
+_CONTACT_COLUMNS = ("full_name", "title", "email", "email_status", "phone", "phone_type",
+                    "do_not_call",
                     "linkedin_url", "city", "state", "country")
 _BUSINESS_COLUMNS = ("name", "domain", "industry", "phone", "city", "state", "country")
 
@@ -68,7 +75,8 @@ async def write_tier2(conn: asyncpg.Connection, outcomes: Sequence[CardOutcome])
                                json.dumps(provenance(o.match, values))))
         if o.match.contact and o.contact_id:
             values = o.match.contact.model_dump(include=set(_CONTACT_COLUMNS))
-            contacts.append((o.contact_id, o.lead_card_id, o.business_id, *[values[c] for c in _CONTACT_COLUMNS],
+            contacts.append((o.contact_id, o.lead_card_id, o.business_id,
+                             *[values[c] for c in _CONTACT_COLUMNS],
                              json.dumps(provenance(o.match, values))))
     if businesses:
         await conn.executemany(
@@ -100,12 +108,14 @@ async def update_cards(conn: asyncpg.Connection, outcomes: Sequence[CardOutcome]
 
 
 async def settle_batch(
-    conn: asyncpg.Connection, batch_id: str, reserved: float, by_provider: dict[str, dict[str, float]],
+    conn: asyncpg.Connection, batch_id: str, reserved: float,
+    by_provider: dict[str, dict[str, float]],
     status: str, record: dict[str, Any],
 ) -> float:
     """Settle what providers charged, release the rest of the reservation; return the settled total."""
     settled = round(sum(p["cost_usd"] for p in by_provider.values()), 4)
-    entries = [(batch_id, "settle", provider, row["cost_usd"]) for provider, row in by_provider.items()]
+    entries = [(batch_id, "settle", provider,
+                row["cost_usd"]) for provider, row in by_provider.items()]
     entries.append((batch_id, "release", "*", round(max(reserved - settled, 0.0), 4)))
     await conn.executemany(
         """INSERT INTO enrichment.ledger (batch_id, kind, provider, amount_usd) VALUES ($1, $2, $3, $4)

@@ -28,7 +28,8 @@ async def provider_clients(ctx: ServiceContext) -> AsyncIterator[None]:
     policy = load_policy(ctx.settings.enrichment_policy)
     async with httpx.AsyncClient(timeout=httpx.Timeout(10.0, connect=3.0)) as http:
         ctx.extras["providers"] = {
-            "apollo": ApolloClient.from_settings(http, ctx.settings, usd_per_credit=policy.usd_per_credit),
+            "apollo": ApolloClient.from_settings(http, ctx.settings,
+                                                 usd_per_credit=policy.usd_per_credit),
             "skiptrace": SkipTraceClient.from_settings(
                 http, ctx.settings, usd_per_match=policy.worst_case_usd["skiptrace"]),
         }
@@ -37,5 +38,6 @@ async def provider_clients(ctx: ServiceContext) -> AsyncIterator[None]:
 
 def create_app(settings: Settings | None = None) -> tuple[FastStream, ServiceContext]:
     """The adapter app and its context."""
-    return build_service("adapter", SUBSCRIPTIONS["adapter"], on_enrichment_batch_requested, settings,
+    return build_service("adapter", SUBSCRIPTIONS["adapter"], on_enrichment_batch_requested,
+                         settings,
                          resources=provider_clients, on_dead_letter=on_enrichment_dead_letter)

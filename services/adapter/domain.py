@@ -21,7 +21,8 @@ CONTACT_NAMESPACE = uuid.UUID("0c8f3f2e-8a4b-4c11-9d6f-21a7e4c5b001")
 BUSINESS_NAMESPACE = uuid.UUID("0c8f3f2e-8a4b-4c11-9d6f-21a7e4c5b002")
 ENRICHED_FIELDS = "contact+business"
 QUERY_FIELDS = (
-    "first_name", "last_name", "full_name", "organization_name", "domain", "city", "state", "country",
+    "first_name", "last_name", "full_name", "organization_name", "domain", "city", "state",
+    "country",
     "street", "postal_code",
 )
 # Dead-letter reasons of a batch message that is not what the gate approved: the stored
@@ -61,13 +62,16 @@ def admit(stored: Mapping[str, Any] | None, request: Mapping[str, Any]) -> bool:
     approved = sorted(i["lead_card_id"] for i in stored["items"])
     if (sent != approved or list(request["providers"]) != list(stored["providers"])
             or abs(float(request["reserved_usd"]) - float(stored["reserved_usd"])) > 1e-6):
-        raise Unprocessable(ITEMS_MISMATCH, f"batch {batch_id}: cards, providers or reservation differ from the approved batch")
+        raise Unprocessable(ITEMS_MISMATCH,
+                            f"batch {batch_id}: cards, providers or reservation differ from the "
+                            f"approved batch")
     return True
 
 
 def queries_from_items(items: Sequence[Mapping[str, Any]]) -> list[PersonQuery]:
     """PersonQuery per batch item (public facts only)."""
-    return [PersonQuery(lead_card_id=i["lead_card_id"], **{f: i.get(f) for f in QUERY_FIELDS}) for i in items]
+    return [PersonQuery(lead_card_id=i["lead_card_id"],
+                        **{f: i.get(f) for f in QUERY_FIELDS}) for i in items]
 
 
 @dataclass(frozen=True)
@@ -101,7 +105,8 @@ class CardOutcome:
         }
 
 
-def card_outcome(lead_card_id: str, attempts: Sequence[ProviderResult], reused: frozenset[str] = frozenset()) -> CardOutcome:
+def card_outcome(lead_card_id: str, attempts: Sequence[ProviderResult],
+                 reused: frozenset[str] = frozenset()) -> CardOutcome:
     """Fold a card's waterfall attempts into its outcome; answers in `reused` (idempotency
     keys paid by another batch) cost this batch nothing."""
     match = next((a for a in attempts if a.status == "matched" and (a.contact or a.business)), None)
@@ -110,7 +115,8 @@ def card_outcome(lead_card_id: str, attempts: Sequence[ProviderResult], reused: 
         status="ENRICHED" if match else "FAILED",
         match=match,
         providers_tried=tuple(a.provider for a in attempts),
-        cost_usd=sum(a.cost_usd for a in attempts if idempotency_key(a.lead_card_id, a.provider) not in reused),
+        cost_usd=sum(a.cost_usd for a in attempts if idempotency_key(a.lead_card_id,
+                                                                     a.provider) not in reused),
     )
 
 
@@ -144,7 +150,8 @@ def cost_by_provider(
     totals: dict[str, dict[str, float]] = {}
     for outcome in outcomes:
         for attempt in attempts.get(outcome.lead_card_id, ()):
-            row = totals.setdefault(attempt.provider, {"matched": 0, "no_match": 0, "failed": 0, "cost_usd": 0.0})
+            row = totals.setdefault(attempt.provider,
+                                    {"matched": 0, "no_match": 0, "failed": 0, "cost_usd": 0.0})
             row[attempt.status] += 1
             if idempotency_key(attempt.lead_card_id, attempt.provider) not in reused:
                 row["cost_usd"] = round(row["cost_usd"] + attempt.cost_usd, 4)

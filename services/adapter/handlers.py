@@ -1,4 +1,5 @@
-"""on_enrichment_batch_requested: run the provider waterfall for an approved batch, write Tier 2, settle.
+"""on_enrichment_batch_requested: run the provider waterfall for an approved batch, write Tier 2,
+settle.
 
 The message only names the batch: what is enriched, through which providers and against
 which reservation is what `enrichment.batches` holds as approved. Every provider answer is
@@ -13,10 +14,21 @@ from datetime import UTC, datetime
 from typing import Any
 
 from services.adapter.adapters import (
-    approved_batch, cached_results, settle_batch, store_results, update_cards, write_tier2,
+    approved_batch,
+    cached_results,
+    settle_batch,
+    store_results,
+    update_cards,
+    write_tier2,
 )
 from services.adapter.domain import (
-    REFUSALS, admit, batch_status, card_outcome, cost_by_provider, idempotency_key, queries_from_items,
+    REFUSALS,
+    admit,
+    batch_status,
+    card_outcome,
+    cost_by_provider,
+    idempotency_key,
+    queries_from_items,
 )
 from services.adapter.providers.base import Provider, chunked
 from services.adapter.providers.models import PersonQuery, ProviderResult
@@ -41,7 +53,8 @@ class CachedProvider:
 
     async def enrich(self, queries: list[PersonQuery]) -> list[ProviderResult]:
         """Cached answers for known keys; one call per chunk for the others; input order kept."""
-        known = {q.lead_card_id: self.cache.get(idempotency_key(q.lead_card_id, self.name)) for q in queries}
+        known = {q.lead_card_id: self.cache.get(idempotency_key(q.lead_card_id,
+                                                                self.name)) for q in queries}
         by_card: dict[str, ProviderResult] = {}
         for chunk in chunked([q for q in queries if known[q.lead_card_id] is None], self.max_batch):
             fresh = await self.inner.enrich(chunk)
@@ -73,15 +86,19 @@ async def _enrich(ctx: ServiceContext, record: InboundRecord, request: dict[str,
             await _run(ctx, conn, record, batch)
 
 
-async def _run(ctx: ServiceContext, conn: Any, record: InboundRecord, batch: dict[str, Any]) -> None:
+async def _run(ctx: ServiceContext, conn: Any, record: InboundRecord,
+               batch: dict[str, Any]) -> None:
     """The waterfall over the approved items, then Tier 2, cards and settlement in one transaction."""
     batch_id, actor = batch["batch_id"], audit.Actor.service(ctx.name, ctx.settings.instance_id)
     queries = queries_from_items(batch["items"])
-    cached = await cached_results(conn, [idempotency_key(q.lead_card_id, p) for q in queries for p in batch["providers"]])
+    cached = await cached_results(conn,
+                                  [idempotency_key(q.lead_card_id,
+                                                   p) for q in queries for p in batch["providers"]])
     reused = frozenset(k for k, (_, paid_by) in cached.items() if paid_by != batch_id)
     await ctx.outbox().send(continuing(record, audit.audit_messages([started_event(actor, batch)])))
     attempts = await _waterfall(ctx, batch, queries, {k: r for k, (r, _) in cached.items()})
-    outcomes = [card_outcome(q.lead_card_id, attempts.get(q.lead_card_id, []), reused) for q in queries]
+    outcomes = [card_outcome(q.lead_card_id, attempts.get(q.lead_card_id, []),
+                             reused) for q in queries]
     status, by_provider = batch_status(outcomes), cost_by_provider(outcomes, attempts, reused)
     completed = {
         "batch_id": batch_id, "request_id": batch["request_id"], "completed_at": datetime.now(UTC),
@@ -101,12 +118,14 @@ async def _run(ctx: ServiceContext, conn: Any, record: InboundRecord, batch: dic
     ctx.counters.add(batches=1, enriched=sum(o.status == "ENRICHED" for o in outcomes),
                      failed=sum(o.status == "FAILED" for o in outcomes), reused_answers=len(reused))
     ctx.logger.info("batch enriched", extra={
-        "batch_id": batch_id, "status": status, "cards": len(outcomes), "cost_by_provider": by_provider,
+        "batch_id": batch_id, "status": status, "cards": len(outcomes),
+        "cost_by_provider": by_provider,
         "reused_answers": len(reused)})
 
 
 async def _waterfall(
-    ctx: ServiceContext, batch: dict[str, Any], queries: Sequence[PersonQuery], cache: dict[str, ProviderResult]
+    ctx: ServiceContext, batch: dict[str, Any], queries: Sequence[PersonQuery],
+    cache: dict[str, ProviderResult]
 ) -> dict[str, list[ProviderResult]]:
     """Each approved provider in order, for the cards approved for it that it can take."""
     clients: dict[str, Provider] = ctx.extras["providers"]
@@ -116,13 +135,16 @@ async def _waterfall(
         async with ctx.db().acquire() as conn, conn.transaction():
             await store_results(conn, results, batch["batch_id"])
 
-    providers = [CachedProvider(clients[name], cache, store) for name in batch["providers"] if name in clients]
+    providers = [CachedProvider(clients[name], cache,
+                                store) for name in batch["providers"] if name in clients]
     routes = {item["lead_card_id"]: set(item["routes"]) for item in batch["items"]}
     return await run_waterfall(
-        queries, providers, lambda provider, q: provider in routes[q.lead_card_id] and routable_by_name(provider, q))
+        queries, providers, lambda provider,
+        q: provider in routes[q.lead_card_id] and routable_by_name(provider, q))
 
 
-async def on_enrichment_dead_letter(ctx: ServiceContext, record: InboundRecord, reason: str) -> None:
+async def on_enrichment_dead_letter(ctx: ServiceContext, record: InboundRecord,
+                                    reason: str) -> None:
     """Before an approved batch is dead-lettered: settle what it paid, release the rest, fail
     its cards, and stage enrichment_failed, in one transaction (refusals leave it alone)."""
     if reason in REFUSALS:
@@ -135,5 +157,8 @@ async def on_enrichment_dead_letter(ctx: ServiceContext, record: InboundRecord, 
     async with ctx.db().acquire() as conn, conn.transaction():
         closed = await close_failed(conn, batch_id)
         if closed is not None:
-            await ctx.stage(conn, continuing(record, audit.audit_messages([failed_event(actor, closed, reason)])))
-    ctx.logger.warning("batch failed", extra={"batch_id": batch_id, "reason": reason, "closed": closed is not None})
+            await ctx.stage(conn,
+                            continuing(record,
+                                       audit.audit_messages([failed_event(actor, closed, reason)])))
+    ctx.logger.warning("batch failed",
+                       extra={"batch_id": batch_id, "reason": reason, "closed": closed is not None})

@@ -36,13 +36,16 @@ def audit_for_batch(
     enriched = [o.lead_card_id for o in outcomes if o.status == "ENRICHED"]
     failed = [o.lead_card_id for o in outcomes if o.status == "FAILED"]
     total = round(sum(r["cost_usd"] for r in by_provider.values()), 4)
-    summary = {"enriched": len(enriched), "failed": len(failed), "reserved_usd": request["reserved_usd"]}
+    summary = {"enriched": len(enriched), "failed": len(failed),
+               "reserved_usd": request["reserved_usd"]}
     if enriched:
         events.append(audit.audit_event(
-            audit.ENRICHMENT_COMPLETED, actor, outcome=status, batch_id=batch_id, lead_card_ids=enriched,
+            audit.ENRICHMENT_COMPLETED, actor, outcome=status, batch_id=batch_id,
+            lead_card_ids=enriched,
             cost_usd=total, details=summary, discriminator="batch"))
     if failed:
         events.append(audit.audit_event(
-            audit.ENRICHMENT_FAILED, actor, outcome="failed", batch_id=batch_id, lead_card_ids=failed,
+            audit.ENRICHMENT_FAILED, actor, outcome="failed", batch_id=batch_id,
+            lead_card_ids=failed,
             reason="no_match_or_provider_error", details=summary, discriminator="batch"))
     return events

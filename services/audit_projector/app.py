@@ -12,4 +12,5 @@ from sxp_common.topics import SUBSCRIPTIONS
 
 def create_app(settings: Settings | None = None) -> tuple[FastStream, ServiceContext]:
     """The audit projector app and its context."""
-    return build_service("audit_projector", SUBSCRIPTIONS["audit_projector"], on_audit_event, settings)
+    return build_service("audit_projector", SUBSCRIPTIONS["audit_projector"], on_audit_event,
+                         settings)

@@ -6,8 +6,8 @@ from services.card_factory.adapters import upsert_cards
 from services.card_factory.domain import build_structured_card
 from sxp_common.kafka import InboundRecord, decode_batch, outgoing
 from sxp_common.service import ServiceContext
-from sxp_common.tracing import trace_headers
 from sxp_common.topics import LEADCARDS_STRUCTURED
+from sxp_common.tracing import trace_headers
 
 
 def latest_per_profile(raws: list[dict]) -> list[dict]:
@@ -35,7 +35,8 @@ async def on_profile_stored(ctx: ServiceContext, records: list[InboundRecord]) -
             for c in current
         ]
         await ctx.stage(conn, messages + batch.dead_letters)
-    ctx.counters.add(consumed=len(records), cards=len(current), dead_lettered=len(batch.dead_letters))
+    ctx.counters.add(consumed=len(records), cards=len(current),
+                     dead_lettered=len(batch.dead_letters))
     ctx.logger.info(
         "batch applied",
         extra={"records": len(records), "lead_cards": len(current),

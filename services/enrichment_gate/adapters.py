@@ -54,7 +54,8 @@ async def lock_budget(conn: asyncpg.Connection) -> None:
 
 async def stored_batches(conn: asyncpg.Connection, request_id: str) -> list[dict[str, Any]] | None:
     """The batches of a request already decided (None when the request is new)."""
-    if not await conn.fetchval("SELECT 1 FROM enrichment.requests WHERE request_id = $1", request_id):
+    if not await conn.fetchval("SELECT 1 FROM enrichment.requests WHERE request_id = $1",
+                               request_id):
         return None
     rows = await conn.fetch(
         """SELECT batch_id, providers, items, reserved_usd::float8 AS reserved_usd, created_at
@@ -74,7 +75,8 @@ async def record_decision(
                budget_usd, requested_by, status, approved_count, refused, reserved_usd)
            VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)""",
         decision.request_id, command["labels"], command.get("min_confidence"), command.get("limit"),
-        command.get("budget_usd"), f"{requester['kind']}:{requester['name']}@{requester['instance']}",
+        command.get("budget_usd"),
+        f"{requester['kind']}:{requester['name']}@{requester['instance']}",
         decision.status, decision.approved_count, json.dumps(decision.refusal_counts()),
         decision.reserved_usd,
     )
@@ -82,7 +84,8 @@ async def record_decision(
     for batch in decision.batches:
         ids = [item["lead_card_id"] for item in batch.items]
         await conn.execute(
-            """INSERT INTO enrichment.batches (batch_id, request_id, lead_card_ids, providers, items, reserved_usd)
+            """INSERT INTO enrichment.batches (batch_id, request_id, lead_card_ids, providers,
+            items, reserved_usd)
                VALUES ($1, $2, $3::uuid[], $4, $5, $6)""",
             batch.batch_id, decision.request_id, ids, list(policy.providers),
             json.dumps(list(batch.items)), batch.reserved_usd,

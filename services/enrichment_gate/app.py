@@ -14,5 +14,6 @@ from sxp_common.topics import SUBSCRIPTIONS
 
 def create_app(settings: Settings | None = None) -> tuple[FastStream, ServiceContext]:
     """The enrichment gate app and its context."""
-    return build_service("enrichment_gate", SUBSCRIPTIONS["enrichment_gate"], on_enrichment_command, settings,
+    return build_service("enrichment_gate", SUBSCRIPTIONS["enrichment_gate"], on_enrichment_command,
+                         settings,
                          resources=reaping)

@@ -13,7 +13,12 @@ from dataclasses import dataclass
 from typing import Any
 
 from sxp_common.enrichment_policy import (  # noqa: F401 (the gate's policy, re-exported)
-    APOLLO_CREDITS_PER_PERSON, MAX_BATCH_SIZE, POLICY_FILE, GatePolicy, PolicyError, load_policy,
+    APOLLO_CREDITS_PER_PERSON,
+    MAX_BATCH_SIZE,
+    POLICY_FILE,
+    GatePolicy,
+    PolicyError,
+    load_policy,
     policy_from_dict,
 )
 

@@ -6,7 +6,11 @@ from datetime import UTC, datetime
 from typing import Any
 
 from services.enrichment_gate.adapters import (
-    fetch_candidates, lock_budget, record_decision, spent_today, stored_batches,
+    fetch_candidates,
+    lock_budget,
+    record_decision,
+    spent_today,
+    stored_batches,
 )
 from services.enrichment_gate.domain import load_policy
 from services.enrichment_gate.planning import decide
@@ -46,13 +50,15 @@ async def _apply(ctx: ServiceContext, record: InboundRecord, command: dict[str, 
              "providers": policy.providers, "created_at": now}
             for b in decision.batches
         ]
-        messages = [outgoing(ENRICHMENT_REQUESTED, b["batch_id"], requested_record(b, request_id, now))
+        messages = [outgoing(ENRICHMENT_REQUESTED, b["batch_id"],
+                             requested_record(b, request_id, now))
                     for b in planned]
         messages += audit.audit_messages(decision_events(actor, command, decision, now))
         await ctx.stage(conn, continuing(record, messages))
     ctx.counters.add(requests=1, approved=decision.approved_count,
                      refused=sum(decision.refusal_counts().values()))
     ctx.logger.info("request decided", extra={
-        "request_id": request_id, "status": decision.status, "batches": [b.batch_id for b in decision.batches],
+        "request_id": request_id, "status": decision.status,
+        "batches": [b.batch_id for b in decision.batches],
         "approved": decision.approved_count, "refused": decision.refusal_counts(),
         "reserved_usd": decision.reserved_usd})

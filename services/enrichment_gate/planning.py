@@ -9,8 +9,15 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from services.enrichment_gate.domain import (
-    BATCH_NAMESPACE, BUDGET_EXCEEDED, LABEL_NOT_ALLOWED, LOW_CONFIDENCE, NO_ROUTE, Candidate,
-    GateDecision, GatePolicy, PlannedBatch,
+    BATCH_NAMESPACE,
+    BUDGET_EXCEEDED,
+    LABEL_NOT_ALLOWED,
+    LOW_CONFIDENCE,
+    NO_ROUTE,
+    Candidate,
+    GateDecision,
+    GatePolicy,
+    PlannedBatch,
 )
 from sxp_common import enrichment_routing
 
@@ -95,7 +102,8 @@ def decide(
         request_budget = min(request_budget, float(request["budget_usd"]))
     budget = max(0.0, min(request_budget, policy.budget_per_day_usd - spent_today_usd))
     limit = request.get("limit")
-    refused: dict[str, list[str]] = {LABEL_NOT_ALLOWED: [], LOW_CONFIDENCE: [], BUDGET_EXCEEDED: [], NO_ROUTE: []}
+    refused: dict[str, list[str]] = {LABEL_NOT_ALLOWED: [], LOW_CONFIDENCE: [], BUDGET_EXCEEDED: [],
+                                     NO_ROUTE: []}
     approved: list[tuple[dict[str, Any], float]] = []
     reserved = 0.0
     for candidate in candidates:
@@ -119,7 +127,8 @@ def decide(
                           "execution_label": candidate.execution_label,
                           "routes": list(routes), **facts}, cost))
     batches = make_batches(request["request_id"], approved, policy.max_batch_size)
-    return GateDecision(request["request_id"], batches, refused, reserved, round(budget - reserved, 4))
+    return GateDecision(request["request_id"], batches, refused, reserved,
+                        round(budget - reserved, 4))
 
 
 def make_batches(

@@ -1,4 +1,5 @@
-"""Reaping: a batch still `requested` past its deadline is closed as failed, so nothing waits forever.
+"""Reaping: a batch still `requested` past its deadline is closed as failed, so nothing waits
+forever.
 
 The gate runs `reap_once` every `enrichment_reap_interval_s` (a task in its lifespan);
 operators run it with `sxp enrich reap`. In one transaction per sweep, each overdue batch
@@ -38,10 +39,12 @@ class OpenBatch:
 def overdue(batches: Sequence[OpenBatch], now: datetime, deadline_s: float) -> list[str]:
     """The ids of batches open longer than the deadline, oldest first (pure)."""
     cutoff = now - timedelta(seconds=deadline_s)
-    return [b.batch_id for b in sorted(batches, key=lambda b: b.created_at) if b.created_at <= cutoff]
+    return [b.batch_id for b in sorted(batches,
+                                       key=lambda b: b.created_at) if b.created_at <= cutoff]
 
 
-async def reap_once(pool: asyncpg.Pool, service: str, actor: audit.Actor, deadline_s: float) -> list[ClosedBatch]:
+async def reap_once(pool: asyncpg.Pool, service: str, actor: audit.Actor,
+                    deadline_s: float) -> list[ClosedBatch]:
     """Close every overdue batch no adapter holds, in one transaction; return what was closed."""
     closed: list[ClosedBatch] = []
     async with pool.acquire() as conn, conn.transaction():
@@ -57,7 +60,8 @@ async def reap_once(pool: asyncpg.Pool, service: str, actor: audit.Actor, deadli
             done = await close_failed(conn, batch_id)
             if done is not None:
                 closed.append(done)
-        await outbox.stage(conn, service, audit.audit_messages([failed_event(actor, c, REAPED) for c in closed]))
+        await outbox.stage(conn, service,
+                           audit.audit_messages([failed_event(actor, c, REAPED) for c in closed]))
     return closed
 
 
@@ -67,12 +71,14 @@ async def reap_forever(ctx: ServiceContext) -> None:
     while True:
         await asyncio.sleep(ctx.settings.enrichment_reap_interval_s)
         try:
-            closed = await reap_once(ctx.db(), ctx.name, actor, ctx.settings.enrichment_reap_after_s)
+            closed = await reap_once(ctx.db(), ctx.name, actor,
+                                     ctx.settings.enrichment_reap_after_s)
             if closed:
                 await ctx.outbox().flush()
                 ctx.counters.add(reaped=len(closed))
                 ctx.logger.warning("batches reaped", extra={
-                    "batches": [c.batch_id for c in closed], "released_usd": sum(c.released_usd for c in closed)})
+                    "batches": [c.batch_id for c in closed],
+                    "released_usd": sum(c.released_usd for c in closed)})
         except Exception as exc:  # database or broker away for a moment: the next sweep retries
             ctx.logger.warning("reap failed", extra={"error": type(exc).__name__})
 

@@ -106,7 +106,8 @@ async def ready_cards(
     conn: asyncpg.Connection, transport: str, card_ids: Sequence[str] | None
 ) -> list[dict[str, Any]]:
     """Execution-ready cards (optionally among `card_ids`) not yet claimed on the transport."""
-    rows = await conn.fetch(_READY_CARDS, transport, list(card_ids) if card_ids is not None else None)
+    rows = await conn.fetch(_READY_CARDS, transport,
+                            list(card_ids) if card_ids is not None else None)
     return [dict(r) for r in rows]
 
 
@@ -138,7 +139,8 @@ async def open_batches(
     if card_ids is None:
         rows = await conn.fetch(
             f"""SELECT {_BATCH_COLUMNS} FROM execution.handoff_batches b
-                WHERE b.transport = $1 AND b.status = ANY($2::text[]) ORDER BY b.created_at, b.batch_id""",
+                WHERE b.transport = $1 AND b.status = ANY($2::text[]) ORDER BY b.created_at,
+                b.batch_id""",
             transport, list(states))
     else:
         rows = await conn.fetch(

@@ -29,7 +29,13 @@ from fastavro import parse_schema
 
 from services.exporter import adapters
 from services.exporter.domain import (
-    LeadBatch, Outcome, Producer, Refusal, card_from_row, plan_batches, screen_batches,
+    LeadBatch,
+    Outcome,
+    Producer,
+    Refusal,
+    card_from_row,
+    plan_batches,
+    screen_batches,
 )
 from services.exporter.transports import DeliveryFailed, Transport
 from services.exporter.validation import Contract, contract_errors
@@ -76,7 +82,8 @@ async def export_ready(
     now = datetime.now(UTC)
     async with exporter.pool.acquire() as conn, conn.transaction():
         await adapters.lock_transport(conn, transport)
-        leftovers = [b.lead_batch() for b in await adapters.open_batches(conn, transport, card_ids, states)]
+        leftovers = [b.lead_batch() for b in await adapters.open_batches(conn, transport, card_ids,
+                                                                         states)]
         cards = [card_from_row(r) for r in await adapters.ready_cards(conn, transport, card_ids)]
         planned = plan_batches(transport, cards, exporter.producer, now, exporter.batch_size)
         accepted, refused = screen_batches(
@@ -87,7 +94,8 @@ async def export_ready(
         await exporter.relay.stage(conn, audit.audit_messages(events))
         outcomes = [_refused(exporter, r) for r in refused]
         if exporter.in_outbox:
-            outcomes += [await _stage_delivery(exporter, conn, b, now) for b in leftovers + accepted]
+            outcomes += [await _stage_delivery(exporter, conn, b,
+                                               now) for b in leftovers + accepted]
     if not exporter.in_outbox:
         for batch in leftovers + accepted:
             outcome = await deliver(exporter, batch, now)
@@ -104,7 +112,8 @@ async def resend(exporter: Exporter, batch_id: str) -> Outcome:
     if stored is None:
         raise ValueError(f"no batch {batch_id} was exported")
     if stored.transport != exporter.transport.name:
-        raise ValueError(f"batch {batch_id} went out on {stored.transport}, not {exporter.transport.name}")
+        raise ValueError(f"batch {batch_id} went out on {stored.transport}, not "
+                         f"{exporter.transport.name}")
     batch = stored.lead_batch()
     if contract_errors(batch, exporter.contract):
         raise ValueError(f"stored batch {batch_id} no longer matches its checksum or the contract")
@@ -129,21 +138,24 @@ async def _stage_delivery(
     location = exporter.transport.location(batch)  # type: ignore[attr-defined]
     await adapters.mark_delivered(conn, batch.batch_id, location)
     event = _emitted_event(exporter, batch, now, location, discriminator)
-    await exporter.relay.stage(conn, [*exporter.transport.records(batch),  # type: ignore[attr-defined]
+    await exporter.relay.stage(conn,
+                               [*exporter.transport.records(batch),  # type: ignore[attr-defined]
                                       *audit.audit_messages([event])])
     _log_emitted(exporter, batch, location)
     return _outcome(batch, "delivered", location=location)
 
 
 async def deliver(
-    exporter: Exporter, batch: LeadBatch, now: datetime, discriminator: str = "", again: bool = False,
+    exporter: Exporter, batch: LeadBatch, now: datetime, discriminator: str = "",
+    again: bool = False,
 ) -> Outcome | None:
     """Send one recorded file or api batch and record the result with its audit event.
 
     Holds the batch's lock meanwhile; None when another exporter holds it, or (unless
     `again`) when the batch was delivered since it was read."""
     async with adapters.batch_lock(exporter.pool, batch.batch_id) as conn:
-        if conn is None or (not again and await adapters.batch_status(conn, batch.batch_id) == "delivered"):
+        if conn is None or (not again and await adapters.batch_status(conn,
+                                                                      batch.batch_id) == "delivered"):
             return None
         try:
             location = await exporter.transport.send(batch)

@@ -11,8 +11,7 @@ import json
 from typing import Any
 
 from services.exporter import adapters
-from services.exporter.domain import Producer, changed_card_ids
-from services.exporter.domain import Outcome
+from services.exporter.domain import Outcome, Producer, changed_card_ids
 from services.exporter.exporting import Exporter, export_ready, resend
 from services.exporter.transports import make_transport
 from sxp_common import audit
@@ -43,7 +42,8 @@ async def on_cards_changed(ctx: ServiceContext, records: list[InboundRecord]) ->
     commands = [value for record, value in batch.records if record.topic == EXPORT_COMMANDS]
     card_ids = sorted({i for record, value in batch.records if record.topic != EXPORT_COMMANDS
                        for i in changed_card_ids(record.topic, value)})
-    outcomes = await export_ready(service_exporter(ctx), card_ids, retry_failed=True) if card_ids else []
+    outcomes = await export_ready(service_exporter(ctx), card_ids,
+                                  retry_failed=True) if card_ids else []
     for command in commands:
         await on_export_command(ctx, command)
     by_status: dict[str, int] = {}

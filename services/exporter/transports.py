@@ -70,7 +70,8 @@ def s3_client(settings: Settings) -> Any:
 
 
 def _s3_retryable(exc: BaseException) -> bool:
-    from botocore.exceptions import ClientError, ConnectionError as BotoConnectionError
+    from botocore.exceptions import ClientError
+    from botocore.exceptions import ConnectionError as BotoConnectionError
 
     if isinstance(exc, BotoConnectionError):
         return True
@@ -162,7 +163,8 @@ class ApiTransport:
                 response = await client.post(self.url, content=body, headers=headers)
                 status = response.status_code
                 if status in RETRYABLE_STATUS or status >= 500:
-                    raise RetryableHTTPError(status, parse_retry_after(response.headers.get("Retry-After")))
+                    raise RetryableHTTPError(status,
+                                             parse_retry_after(response.headers.get("Retry-After")))
                 if not 200 <= status < 300:
                     raise DeliveryFailed(f"http_{status}")
 

@@ -185,7 +185,8 @@ def rule_errors(document: Mapping[str, Any]) -> list[str]:
             record = card.get(part)
             linked = record.get(f"{part}_id") if isinstance(record, dict) else None
             if lineage.get(f"{part}_id") != linked:
-                errors.append(f"$.cards[{index}].lineage.{part}_id: must be the id of the card's {part}")
+                errors.append(f"$.cards[{index}].lineage.{part}_id: must be the id of the card's "
+                              f"{part}")
     return errors
 
 

@@ -8,7 +8,12 @@ from dataclasses import dataclass
 import asyncpg
 
 from services.ingest.batch import (
-    BatchDecision, ProfileState, RowWrite, decide_batch, split_fresh, versions_made_by,
+    BatchDecision,
+    ProfileState,
+    RowWrite,
+    decide_batch,
+    split_fresh,
+    versions_made_by,
 )
 from services.ingest.domain import CleanProfile
 
@@ -57,7 +62,8 @@ WHERE p.profile_id = t.profile_id
 """
 
 _INSERT_VERSIONS = """
-INSERT INTO social.raw_social_profile_versions (profile_id, version, content_hash, submission_id, job_id)
+INSERT INTO social.raw_social_profile_versions (profile_id, version, content_hash, submission_id,
+job_id)
 SELECT * FROM unnest($1::uuid[], $2::int[], $3::text[], $4::text[], $5::text[])
 ON CONFLICT DO NOTHING
 """
@@ -151,7 +157,8 @@ async def add_job_counts(conn: asyncpg.Connection, counts: dict[str, dict[str, i
     if not counts:
         return
     jobs = list(counts)
-    fields = ("received", "stored", "new_versions", "duplicates", "rejected", "contact_data_removed")
+    fields = ("received", "stored", "new_versions", "duplicates", "rejected",
+              "contact_data_removed")
     await conn.execute(
         _ADD_JOB_COUNTS, jobs, *[[counts[j].get(f, 0) for j in jobs] for f in fields]
     )

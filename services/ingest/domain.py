@@ -25,7 +25,7 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -210,8 +210,8 @@ def _count(name: str, value: Any) -> int | None:
 def _as_utc(moment: datetime) -> datetime:
     """A datetime in UTC; naive values are taken to be UTC already."""
     if moment.tzinfo is None:
-        return moment.replace(tzinfo=timezone.utc)
-    return moment.astimezone(timezone.utc)
+        return moment.replace(tzinfo=UTC)
+    return moment.astimezone(UTC)
 
 
 def parse_collected_at(value: Any, now: datetime) -> datetime | None:
@@ -338,7 +338,7 @@ def to_raw_record(profile: CleanProfile, version: int) -> dict[str, Any]:
     }
 
 
-_EPOCH = datetime.min.replace(tzinfo=timezone.utc)
+_EPOCH = datetime.min.replace(tzinfo=UTC)
 Precedence = tuple[bool, datetime, str]
 
 

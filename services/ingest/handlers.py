@@ -10,8 +10,8 @@ from services.ingest.domain import to_raw_record
 from sxp_common.kafka import InboundRecord, decode_batch, outgoing
 from sxp_common.positions import claim_fresh
 from sxp_common.service import ServiceContext
-from sxp_common.tracing import trace_headers
 from sxp_common.topics import PROFILES_RAW, PROFILES_REJECTED
+from sxp_common.tracing import trace_headers
 
 
 async def on_profiles_submitted(ctx: ServiceContext, records: list[InboundRecord]) -> None:
@@ -20,7 +20,8 @@ async def on_profiles_submitted(ctx: ServiceContext, records: list[InboundRecord
     batch = decode_batch(ctx.name, records)
     submissions = [value for _, value in batch.records]
     plan = plan_batch(submissions, now)
-    position_of = {value["submission_id"]: (r.topic, r.partition, r.offset) for r, value in batch.records}
+    position_of = {value["submission_id"]: (r.topic, r.partition,
+                                            r.offset) for r, value in batch.records}
     record_of = {value["submission_id"]: r for r, value in batch.records}
     async with ctx.db().acquire() as conn, conn.transaction():
         fresh_positions = await claim_fresh(conn, ctx.group, records)
@@ -37,7 +38,8 @@ async def on_profiles_submitted(ctx: ServiceContext, records: list[InboundRecord
             for p, version in applied.announce
         ]
         messages += [
-            outgoing(PROFILES_REJECTED, item.submission["submission_id"], rejected_record(item, now),
+            outgoing(PROFILES_REJECTED, item.submission["submission_id"],
+                     rejected_record(item, now),
                      trace_headers(record_of[item.submission["submission_id"]]))
             for item in plan.rejected
         ]

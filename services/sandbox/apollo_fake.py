@@ -13,8 +13,20 @@ from __future__ import annotations
 from typing import Any
 
 from services.sandbox.fakedata import (
-    FIRST_NAMES, INDUSTRIES, LAST_NAMES, PLACES, TITLES, digest, digits_only, fake_email,
-    fake_phone, norm, pick, slug, split_full_name, unit,
+    FIRST_NAMES,
+    INDUSTRIES,
+    LAST_NAMES,
+    PLACES,
+    TITLES,
+    digest,
+    digits_only,
+    fake_email,
+    fake_phone,
+    norm,
+    pick,
+    slug,
+    split_full_name,
+    unit,
 )
 
 MAX_DETAILS = 10

@@ -113,7 +113,8 @@ class SandboxServer(ThreadingHTTPServer):
         with self._lock:
             stats = self.stats
             return {"kind": self.kind, "requests": stats.requests, "items": stats.items,
-                    "credits": stats.credits, "statuses": {str(k): v for k, v in stats.statuses.items()}}
+                    "credits": stats.credits,
+                    "statuses": {str(k): v for k, v in stats.statuses.items()}}
 
     def stop(self) -> None:
         """Stop serving and close the socket."""

@@ -17,7 +17,15 @@ from __future__ import annotations
 from typing import Any
 
 from services.sandbox.fakedata import (
-    CARRIERS, PLACES, digest, digits_only, fake_email, fake_phone, norm, pick, unit,
+    CARRIERS,
+    PLACES,
+    digest,
+    digits_only,
+    fake_email,
+    fake_phone,
+    norm,
+    pick,
+    unit,
 )
 
 MAX_REQUESTS = 100
@@ -111,7 +119,8 @@ def skip_trace(body: Any) -> Answer:
     for index, request in enumerate(requests):
         missing = missing_address_field(request)
         if missing is not None:
-            return error(400, "Bad Request", f"requests[{index}].propertyAddress.{missing} is required")
+            return error(400, "Bad Request",
+                         f"requests[{index}].propertyAddress.{missing} is required")
     options = body.get("options") if isinstance(body.get("options"), dict) else {}
     include_tcpa = norm(options.get("includeTCPABlacklistedPhones")) in ("true", "1")
     persons = [person(r, include_tcpa) for r in requests]

@@ -86,7 +86,8 @@ SAMPLES: dict[str, dict[str, Any]] = {
         }],
     },
     "sxp.lead-batch.v1": {
-        "batch_id": "3f0b7e2a-5555-5e6f-9a71-0123456789ab", "schema_version": "v1", "created_at": T0,
+        "batch_id": "3f0b7e2a-5555-5e6f-9a71-0123456789ab", "schema_version": "v1",
+        "created_at": T0,
         "producer": {"name": "sxp-exporter", "instance": "exporter-1"}, "count": 1,
         "checksum": "eadfd6e43926d121e2a3552ce1eb95140fb192c4b3224051fefb11d81b3ff431",
         "cards": [{

@@ -51,7 +51,8 @@ def test_the_sample_record_round_trips_through_the_codec(topic: str) -> None:
 def test_the_current_schema_is_the_newest_frozen_revision(topic: str) -> None:
     current = json.loads((ROOT / f"{topic}.avsc").read_text())
     assert json.loads(revisions(topic)[-1].read_text()) == current, (
-        f"{topic}.avsc changed: prove it compatible and freeze it (python -m tests.contract.make_golden)"
+        f"{topic}.avsc changed: prove it compatible and freeze it (python -m "
+        f"tests.contract.make_golden)"
     )
 
 
@@ -60,7 +61,8 @@ def test_each_revision_reads_what_the_previous_one_wrote(topic: str) -> None:
     chain = revisions(topic)
     for older, newer in zip(chain, chain[1:], strict=False):
         old, new = json.loads(older.read_text()), json.loads(newer.read_text())
-        assert not added_fields_without_default(old, new), f"{newer.name} adds a field with no default"
+        assert not added_fields_without_default(old,
+                                                new), f"{newer.name} adds a field with no default"
         golden = older.with_suffix(".avro").read_bytes()[avro.HEADER_LEN:]
         resolve(golden, old, new)
 
@@ -83,7 +85,8 @@ def test_lead_batch_r2_adds_the_card_revision_readable_both_ways() -> None:
     read_by_old = resolve(new_data, new, old)
     assert "revision" not in read_by_old["cards"][0]
     assert read_by_old["cards"][0]["lead_card_id"] == SAMPLES["sxp.lead-batch.v1"]["cards"][0]["lead_card_id"]
-    assert avro.decode("sxp.lead-batch.v1", r2.with_suffix(".avro").read_bytes())["cards"][0]["revision"] == 3
+    assert avro.decode("sxp.lead-batch.v1",
+                       r2.with_suffix(".avro").read_bytes())["cards"][0]["revision"] == 3
 
 
 @pytest.mark.parametrize("topic", sorted(SAMPLES))
@@ -130,7 +133,8 @@ def test_an_enrichment_batch_over_250_cards_is_refused_by_the_schema_both_ways()
     with pytest.raises(ValueError, match="at most 250"):
         avro.encode("sxp.enrichment.requested.v1", too_big)
     assert len(avro.decode("sxp.enrichment.requested.v1",
-                           avro.encode("sxp.enrichment.requested.v1", {**sample, "items": sample["items"] * 250}))["items"]) == 250
+                           avro.encode("sxp.enrichment.requested.v1",
+                                       {**sample, "items": sample["items"] * 250}))["items"]) == 250
     schema = avro.topic_schema("sxp.enrichment.requested.v1")
     buffer = io.BytesIO()
     buffer.write(avro.MAGIC + schema.current_fingerprint)

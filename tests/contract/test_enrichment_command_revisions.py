@@ -22,7 +22,8 @@ def schema(revision: str) -> dict:
 
 def read(golden: str, writer: str, reader: str) -> dict:
     body = (FOLDER / f"{golden}.avro").read_bytes()[avro.HEADER_LEN:]
-    return schemaless_reader(io.BytesIO(body), parse_schema(schema(writer)), parse_schema(schema(reader)))
+    return schemaless_reader(io.BytesIO(body), parse_schema(schema(writer)),
+                             parse_schema(schema(reader)))
 
 
 def test_an_r1_reader_reads_r2_data_and_ignores_retry_failed() -> None:

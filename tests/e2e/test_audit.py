@@ -65,7 +65,9 @@ def test_every_event_reaches_audit_log_exactly_once_across_a_sigkill(projector) 
     services_up(projector, {})  # brings the killed instance back
     final = poll(lambda: rows_for(projector, batch_id), lambda n: n >= 20_000, timeout_s=180)
     assert final == 20_000
-    distinct = scalar(projector, "SELECT count(DISTINCT event_id) FROM audit.audit_log WHERE batch_id = $1", batch_id)
+    distinct = scalar(projector,
+                      "SELECT count(DISTINCT event_id) FROM audit.audit_log WHERE batch_id = "
+                      "$1", batch_id)
     assert distinct == 20_000
 
 
@@ -107,8 +109,10 @@ def test_a_row_altered_behind_the_databases_back_is_found_by_verify(projector) -
     async def tamper() -> None:
         conn = await asyncpg.connect(projector.database_url)
         try:
-            await conn.execute("SET session_replication_role = replica")  # superuser bypasses the trigger
-            await conn.execute("UPDATE audit.audit_log SET outcome = 'tampered' WHERE seq = $1", seq)
+            # superuser bypasses the trigger
+            await conn.execute("SET session_replication_role = replica")
+            await conn.execute("UPDATE audit.audit_log SET outcome = 'tampered' WHERE seq = "
+                               "$1", seq)
         finally:
             await conn.close()
 
@@ -123,13 +127,15 @@ def test_dropping_the_table_and_replaying_restores_the_same_chain_head(projector
     from sxp_cli.processes import services_down
 
     services_down(projector)
-    head_before = scalar(projector, "SELECT row_hash FROM audit.audit_log ORDER BY seq DESC LIMIT 1")
+    head_before = scalar(projector,
+                         "SELECT row_hash FROM audit.audit_log ORDER BY seq DESC LIMIT 1")
     query(projector, "DROP TABLE audit.audit_log")
     result = sxp("replay", "audit")
     assert result.returncode == 0, result.stderr
     assert "restored" in result.stdout
     head = scalar(projector, "SELECT row_hash FROM audit.audit_log ORDER BY seq DESC LIMIT 1")
-    replay_head = scalar(projector, "SELECT row_hash FROM audit.audit_log_replay ORDER BY seq DESC LIMIT 1")
+    replay_head = scalar(projector,
+                         "SELECT row_hash FROM audit.audit_log_replay ORDER BY seq DESC LIMIT 1")
     assert head == replay_head == head_before
     assert sxp("replay", "audit", "--verify").returncode == 0
     services_up(projector, {})

@@ -34,7 +34,10 @@ from sxp_common import avro
 from sxp_common.kafka import read_topic, stop_quietly
 from sxp_common.kafka_security import client_options
 from sxp_common.topics import (
-    PIPELINE_PARTITIONS, PROFILES_RAW, PROFILES_SUBMITTED, consumer_group,
+    PIPELINE_PARTITIONS,
+    PROFILES_RAW,
+    PROFILES_SUBMITTED,
+    consumer_group,
 )
 from tests.support.pipeline import decoded_topic, poll, query, scalar
 

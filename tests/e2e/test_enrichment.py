@@ -46,13 +46,16 @@ def labeled_cards(test_stack: Any, tmp_path_factory: pytest.TempPathFactory) -> 
 
 def test_a_dry_run_shows_the_decision_and_spends_nothing(labeled_cards) -> None:
     before = ledger_state(labeled_cards)
-    result = sxp("enrich", "request", "--label", "PARTNER", "--label", "AFFILIATE", "--dry-run", "--json")
+    result = sxp("enrich", "request", "--label", "PARTNER", "--label", "AFFILIATE", "--dry-run",
+                 "--json")
     assert result.returncode == 0, result.stderr
     decision = json.loads(result.stdout)
     assert decision["dry_run"] is True and decision["approved_count"] > 0
     assert all(b["size"] <= 250 for b in decision["batches"])
     assert ledger_state(labeled_cards) == before
-    assert scalar(labeled_cards, "SELECT count(*) FROM execution.lead_cards WHERE enrichment_status <> 'NONE'") == 0
+    assert scalar(labeled_cards,
+                  "SELECT count(*) FROM execution.lead_cards WHERE enrichment_status <> "
+                  "'NONE'") == 0
 
 
 def test_a_disallowed_label_is_refused_with_its_reason(labeled_cards) -> None:
@@ -75,7 +78,8 @@ def test_enrichment_creates_tier2_only_for_allowed_labels_within_budget(labeled_
         list(policy.allowed_labels))
     assert wrong_tier == 0
     enriched_with_contact = scalar(labeled_cards, """SELECT count(*) FROM execution.lead_cards
-                                                     WHERE enrichment_status = 'ENRICHED' AND contact_id IS NOT NULL""")
+                                                     WHERE enrichment_status = 'ENRICHED' AND
+                                                     contact_id IS NOT NULL""")
     assert enriched_with_contact == result["enriched"]
 
 
@@ -83,25 +87,34 @@ def test_every_enriched_card_has_requested_started_and_completed_audit_events(la
     cards = query(labeled_cards, """SELECT lead_card_id::text AS id FROM execution.lead_cards
                                     WHERE enrichment_status = 'ENRICHED' LIMIT 20""")
     assert cards
-    poll(lambda: scalar(labeled_cards, "SELECT count(*) FROM audit.audit_log WHERE event_type = 'enrichment_completed'"),
+    poll(lambda: scalar(labeled_cards,
+                        "SELECT count(*) FROM audit.audit_log WHERE event_type = "
+                        "'enrichment_completed'"),
          lambda n: n > 0, timeout_s=60)
     for card in cards:
-        events = query(labeled_cards, """SELECT event_type, occurred_at, actor_name, outcome FROM audit.audit_log
+        events = query(labeled_cards,
+                       """SELECT event_type, occurred_at, actor_name, outcome FROM audit.audit_log
                                           WHERE lead_card_ids ? $1 ORDER BY seq""", card["id"])
         types = [e["event_type"] for e in events]
-        for expected in ("enrichment_requested", "enrichment_approved", "enrichment_started", "enrichment_completed"):
+        for expected in ("enrichment_requested", "enrichment_approved", "enrichment_started",
+                         "enrichment_completed"):
             assert expected in types, (card["id"], types)
         assert all(e["occurred_at"] and e["actor_name"] and e["outcome"] for e in events)
 
 
 def test_a_redelivered_command_or_batch_charges_nothing_twice(labeled_cards) -> None:
-    commands = [r for r in asyncio.run(read_topic(labeled_cards.kafka_bootstrap, ENRICHMENT_COMMANDS))]
-    batches = [r for r in asyncio.run(read_topic(labeled_cards.kafka_bootstrap, ENRICHMENT_REQUESTED))]
+    commands = [r for r in asyncio.run(read_topic(labeled_cards.kafka_bootstrap,
+                                                  ENRICHMENT_COMMANDS))]
+    batches = [r for r in asyncio.run(read_topic(labeled_cards.kafka_bootstrap,
+                                                 ENRICHMENT_REQUESTED))]
     before = ledger_state(labeled_cards)
-    send(labeled_cards, [Outgoing(r.topic, (r.key or b"").decode(), r.value or b"") for r in commands + batches])
+    send(labeled_cards,
+         [Outgoing(r.topic, (r.key or b"").decode(), r.value or b"") for r in commands + batches])
     marker = build_command(["FEEDBACK"], None, None, None)
     send(labeled_cards, [outgoing(ENRICHMENT_COMMANDS, marker["request_id"], marker)])
-    poll(lambda: scalar(labeled_cards, "SELECT count(*) FROM enrichment.requests WHERE request_id = $1", marker["request_id"]),
+    poll(lambda: scalar(labeled_cards,
+                        "SELECT count(*) FROM enrichment.requests WHERE request_id = $1",
+                        marker["request_id"]),
          lambda n: n == 1, timeout_s=60)
     # The marker command went through the gate after the redelivered ones; the adapter's
     # group is drained when its lag is zero, so any double spend would be visible now.

@@ -36,7 +36,8 @@ STREETS = ("Main St", "Oak Ave", "Congress Ave", "Elm Street", "Lamar Blvd")
 def calls(settings: Any) -> dict[str, int]:
     """API calls each sandbox provider has answered so far."""
     return {kind: httpx.get(f"{url}/stats", timeout=5).json()["requests"]
-            for kind, url in (("apollo", settings.apollo_endpoint()), ("skiptrace", settings.skiptrace_endpoint()))}
+            for kind, url in (("apollo", settings.apollo_endpoint()),
+                              ("skiptrace", settings.skiptrace_endpoint()))}
 
 
 def enrich(settings: Any, limit: int | None = None, retry_failed: bool = False) -> dict[str, Any]:
@@ -81,7 +82,8 @@ def adapter_stopped(settings: Any) -> Iterator[None]:
 
 
 def dead_letters_for(settings: Any, value: bytes) -> list[dict[str, Any]]:
-    return [d for d in (avro.decode(DEADLETTER, v) for _, v in read_topic(settings, DEADLETTER)) if d["value"] == value]
+    return [d for d in (avro.decode(DEADLETTER, v) for _, v in read_topic(settings,
+                                                                          DEADLETTER)) if d["value"] == value]
 
 
 def fresh_cards(settings: Any, tmp: Any, count: int, seed: int) -> None:
@@ -103,9 +105,12 @@ def stack(test_stack: Any) -> Any:
 
 
 def test_an_unapproved_batch_is_dead_lettered_and_costs_nothing(stack) -> None:
-    card = scalar(stack, "SELECT lead_card_id::text FROM execution.lead_cards WHERE enrichment_status = 'NONE' LIMIT 1") \
+    card = scalar(stack,
+                  "SELECT lead_card_id::text FROM execution.lead_cards WHERE enrichment_status = "
+                  "'NONE' LIMIT 1") \
         or str(uuid.uuid4())
-    forged = {"batch_id": str(uuid.uuid4()), "request_id": "forged", "created_at": datetime.now(UTC),
+    forged = {"batch_id": str(uuid.uuid4()), "request_id": "forged",
+              "created_at": datetime.now(UTC),
               "reserved_usd": 1.0, "providers": ["apollo"],
               "items": [{"lead_card_id": card, "execution_label": "PARTNER", "routes": ["apollo"],
                          "first_name": "Ana", "last_name": "Lopez", "domain": "acme.example.net"}]}
@@ -116,7 +121,9 @@ def test_an_unapproved_batch_is_dead_lettered_and_costs_nothing(stack) -> None:
     assert [(d["reason_code"], d["detail"]) for d in dead] == [("unprocessable", "not_approved")]
     assert calls(stack) == before
     assert scalar(stack, "SELECT count(*) FROM enrichment.ledger") == ledger
-    assert scalar(stack, "SELECT enrichment_status FROM execution.lead_cards WHERE lead_card_id = $1::uuid", card) in ("NONE", None)
+    assert scalar(stack,
+                  "SELECT enrichment_status FROM execution.lead_cards WHERE lead_card_id = "
+                  "$1::uuid", card) in ("NONE", None)
 
 
 def test_skip_trace_is_sent_only_cards_with_a_full_address(stack, tmp_path) -> None:
@@ -134,19 +141,23 @@ def test_skip_trace_is_sent_only_cards_with_a_full_address(stack, tmp_path) -> N
     assert "400" not in stats["statuses"]
 
 
-FAULT = ["""CREATE OR REPLACE FUNCTION public.test_fail_settlement() RETURNS trigger LANGUAGE plpgsql AS $$
+FAULT = ["""CREATE OR REPLACE FUNCTION public.test_fail_settlement() RETURNS trigger LANGUAGE
+plpgsql AS $$
 BEGIN RAISE EXCEPTION 'injected fault after the providers answered'; END $$""",
          """CREATE TRIGGER test_fail_settlement BEFORE UPDATE ON enrichment.batches FOR EACH ROW
     WHEN (NEW.outcome IS NOT NULL) EXECUTE FUNCTION public.test_fail_settlement()"""]
 
 
-def test_a_batch_that_crashes_after_the_providers_answered_is_not_paid_twice(stack, tmp_path) -> None:
+def test_a_batch_that_crashes_after_the_providers_answered_is_not_paid_twice(stack,
+                                                                             tmp_path) -> None:
     fresh_cards(stack, tmp_path, 200, seed=56)
     for statement in FAULT:
         query(stack, statement)
     try:
         batch_id = enrich(stack, limit=30)["batches"][0]["batch_id"]
-        poll(lambda: scalar(stack, "SELECT count(*) FROM contact.provider_responses WHERE batch_id = $1", batch_id),
+        poll(lambda: scalar(stack,
+                            "SELECT count(*) FROM contact.provider_responses WHERE batch_id = "
+                            "$1", batch_id),
              lambda n: n > 0, timeout_s=60)
         asyncio.run(asyncio.sleep(3))  # the batch crashes and is redelivered a few times meanwhile
         assert batch_status(stack, batch_id) == "requested"
@@ -156,33 +167,52 @@ def test_a_batch_that_crashes_after_the_providers_answered_is_not_paid_twice(sta
         query(stack, "DROP FUNCTION IF EXISTS public.test_fail_settlement()")
     assert settle(stack, batch_id) in ("completed", "partial", "failed")
     assert calls(stack) == paid
-    settled = scalar(stack, "SELECT coalesce(sum(amount_usd), 0)::float8 FROM enrichment.ledger WHERE batch_id = $1 AND kind = 'settle'", batch_id)
-    spent = scalar(stack, "SELECT coalesce(sum(cost_usd), 0)::float8 FROM contact.provider_responses WHERE batch_id = $1", batch_id)
+    settled = scalar(stack,
+                     "SELECT coalesce(sum(amount_usd), 0)::float8 FROM enrichment.ledger WHERE "
+                     "batch_id = $1 AND kind = 'settle'", batch_id)
+    spent = scalar(stack,
+                   "SELECT coalesce(sum(cost_usd), 0)::float8 FROM contact.provider_responses "
+                   "WHERE batch_id = $1", batch_id)
     assert settled == pytest.approx(spent)
 
 
-def test_a_reaped_batch_releases_its_reservation_and_its_cards_can_be_retried(stack, tmp_path) -> None:
+def test_a_reaped_batch_releases_its_reservation_and_its_cards_can_be_retried(stack,
+                                                                              tmp_path) -> None:
     fresh_cards(stack, tmp_path, 200, seed=57)
     with adapter_stopped(stack):
-        restart(stack, "enrichment-gate", SXP_ENRICHMENT_REAP_AFTER_S="2", SXP_ENRICHMENT_REAP_INTERVAL_S="1")
+        restart(stack, "enrichment-gate", SXP_ENRICHMENT_REAP_AFTER_S="2",
+                SXP_ENRICHMENT_REAP_INTERVAL_S="1")
         try:
             answer = enrich(stack, limit=8)
             batch = answer["batches"][0]
             assert settle(stack, batch["batch_id"], timeout_s=30) == "failed"
         finally:
             restart(stack, "enrichment-gate")
-    ids = scalar(stack, "SELECT lead_card_ids::text[] FROM enrichment.batches WHERE batch_id = $1", batch["batch_id"])
-    ledger = {r["kind"]: r["amount"] for r in query(stack, """SELECT kind, sum(amount_usd)::float8 AS amount
+    ids = scalar(stack, "SELECT lead_card_ids::text[] FROM enrichment.batches WHERE batch_id = $1",
+                 batch["batch_id"])
+    ledger = {r["kind"]: r["amount"] for r in query(stack,
+                                                    """SELECT kind, sum(amount_usd)::float8 AS
+                                                    amount
         FROM enrichment.ledger WHERE batch_id = $1 GROUP BY kind""", batch["batch_id"])}
-    assert ledger == {"reserve": pytest.approx(batch["reserved_usd"]), "release": pytest.approx(batch["reserved_usd"])}
-    statuses = query(stack, "SELECT DISTINCT enrichment_status AS s FROM execution.lead_cards WHERE lead_card_id::text = ANY($1::text[])", ids)
+    assert ledger == {"reserve": pytest.approx(batch["reserved_usd"]),
+                      "release": pytest.approx(batch["reserved_usd"])}
+    statuses = query(stack,
+                     "SELECT DISTINCT enrichment_status AS s FROM execution.lead_cards WHERE "
+                     "lead_card_id::text = ANY($1::text[])", ids)
     assert [r["s"] for r in statuses] == ["FAILED"]
-    poll(lambda: scalar(stack, """SELECT count(*) FROM audit.audit_log WHERE event_type = 'enrichment_failed'
-                                   AND reason = 'reaped' AND batch_id = $1""", batch["batch_id"]), lambda n: n == 1, 60)
+    poll(lambda: scalar(stack,
+                        """SELECT count(*) FROM audit.audit_log WHERE event_type =
+                        'enrichment_failed'
+                                   AND reason = 'reaped' AND batch_id = $1""", batch["batch_id"]),
+                                   lambda n: n == 1, 60)
 
     before = calls(stack)
-    paid_by = {r["idempotency_key"]: r["batch_id"] for r in query(stack, "SELECT idempotency_key, batch_id FROM contact.provider_responses")}
-    result = sxp("enrich", "request", "--label", "PARTNER", "--label", "AFFILIATE", "--retry-failed", "--json")
+    paid_by = {r["idempotency_key"]: r["batch_id"] for r in query(stack,
+                                                                  "SELECT idempotency_key, "
+                                                                  "batch_id FROM "
+                                                                  "contact.provider_responses")}
+    result = sxp("enrich", "request", "--label", "PARTNER", "--label", "AFFILIATE",
+                 "--retry-failed", "--json")
     assert result.returncode == 0, result.stderr
     retry = json.loads(result.stdout)
     assert retry["approved_count"] >= len(ids) and retry["batches"]
@@ -190,14 +220,22 @@ def test_a_reaped_batch_releases_its_reservation_and_its_cards_can_be_retried(st
     assert batch["batch_id"] not in retried
     for batch_id in retried:
         settle(stack, batch_id)
-    assert scalar(stack, "SELECT count(*) FROM execution.lead_cards WHERE lead_card_id::text = ANY($1::text[]) "
+    assert scalar(stack,
+                  "SELECT count(*) FROM execution.lead_cards WHERE lead_card_id::text = "
+                  "ANY($1::text[]) "
                          "AND enrichment_status = 'REQUESTED'", ids) == 0
-    assert sum(calls(stack).values()) > sum(before.values())  # the reaped cards were never asked before
-    after = {r["idempotency_key"]: r["batch_id"] for r in query(stack, "SELECT idempotency_key, batch_id FROM contact.provider_responses")}
-    assert {k: after[k] for k in paid_by} == paid_by  # every answer paid before was reused, none paid again
+    # the reaped cards were never asked before
+    assert sum(calls(stack).values()) > sum(before.values())
+    after = {r["idempotency_key"]: r["batch_id"] for r in query(stack,
+                                                                "SELECT idempotency_key, batch_id "
+                                                                "FROM contact.provider_responses")}
+    # every answer paid before was reused, none paid again
+    assert {k: after[k] for k in paid_by} == paid_by
     # The late message of the reaped batch is refused when the adapter finally reads it.
-    message = next(v for k, v in read_topic(stack, ENRICHMENT_REQUESTED) if k == batch["batch_id"].encode())
-    assert [d["detail"] for d in poll(lambda: dead_letters_for(stack, message), bool, 60)] == ["not_approved"]
+    message = next(v for k, v in read_topic(stack,
+                                            ENRICHMENT_REQUESTED) if k == batch["batch_id"].encode())
+    assert [d["detail"] for d in poll(lambda: dead_letters_for(stack, message), bool,
+                                      60)] == ["not_approved"]
 
 
 def test_sxp_enrich_reap_closes_a_stuck_batch_for_an_operator(stack, tmp_path) -> None:
@@ -212,7 +250,8 @@ def test_sxp_enrich_reap_closes_a_stuck_batch_for_an_operator(stack, tmp_path) -
         assert batch_status(stack, batch_id) == "failed"
 
 
-POISON = ["""CREATE OR REPLACE FUNCTION public.test_poison_settlement() RETURNS trigger LANGUAGE plpgsql AS $$
+POISON = ["""CREATE OR REPLACE FUNCTION public.test_poison_settlement() RETURNS trigger LANGUAGE
+plpgsql AS $$
 BEGIN RAISE EXCEPTION 'injected bad data' USING ERRCODE = '22023'; END $$""",
           """CREATE TRIGGER test_poison_settlement BEFORE UPDATE ON enrichment.batches FOR EACH ROW
     WHEN (NEW.outcome IS NOT NULL) EXECUTE FUNCTION public.test_poison_settlement()"""]
@@ -228,29 +267,46 @@ def test_a_dead_lettered_batch_settles_what_it_paid_fails_its_cards_and_is_retri
     finally:
         query(stack, "DROP TRIGGER IF EXISTS test_poison_settlement ON enrichment.batches")
         query(stack, "DROP FUNCTION IF EXISTS public.test_poison_settlement()")
-    ids = scalar(stack, "SELECT lead_card_ids::text[] FROM enrichment.batches WHERE batch_id = $1", batch["batch_id"])
-    spent = scalar(stack, "SELECT coalesce(sum(cost_usd), 0)::float8 FROM contact.provider_responses WHERE batch_id = $1",
+    ids = scalar(stack, "SELECT lead_card_ids::text[] FROM enrichment.batches WHERE batch_id = $1",
+                 batch["batch_id"])
+    spent = scalar(stack,
+                   "SELECT coalesce(sum(cost_usd), 0)::float8 FROM contact.provider_responses "
+                   "WHERE batch_id = $1",
                    batch["batch_id"])
-    ledger = {r["kind"]: r["amount"] for r in query(stack, """SELECT kind, sum(amount_usd)::float8 AS amount
+    ledger = {r["kind"]: r["amount"] for r in query(stack,
+                                                    """SELECT kind, sum(amount_usd)::float8 AS
+                                                    amount
         FROM enrichment.ledger WHERE batch_id = $1 GROUP BY kind""", batch["batch_id"])}
     assert ledger.get("settle", 0.0) == pytest.approx(spent)
     assert ledger["release"] == pytest.approx(batch["reserved_usd"] - spent)
     assert {r["s"] for r in query(stack, "SELECT enrichment_status AS s FROM execution.lead_cards "
-                                          "WHERE lead_card_id::text = ANY($1::text[])", ids)} == {"FAILED"}
-    poll(lambda: scalar(stack, """SELECT count(*) FROM audit.audit_log WHERE event_type = 'enrichment_failed'
-                                   AND reason = 'InvalidParameterValueError' AND batch_id = $1""", batch["batch_id"]),
+                                          "WHERE lead_card_id::text = ANY($1::text[])",
+                                          ids)} == {"FAILED"}
+    poll(lambda: scalar(stack,
+                        """SELECT count(*) FROM audit.audit_log WHERE event_type =
+                        'enrichment_failed'
+                                   AND reason = 'InvalidParameterValueError' AND batch_id = $1""",
+                                   batch["batch_id"]),
          lambda n: n == 1, 60)
 
     retry = enrich(stack, retry_failed=True)
     for retried in retry["batches"]:
         settle(stack, retried["batch_id"])
-        settled = scalar(stack, "SELECT coalesce(sum(amount_usd), 0)::float8 FROM enrichment.ledger "
+        settled = scalar(stack,
+                         "SELECT coalesce(sum(amount_usd), 0)::float8 FROM enrichment.ledger "
                                 "WHERE batch_id = $1 AND kind = 'settle'", retried["batch_id"])
-        own = scalar(stack, "SELECT coalesce(sum(cost_usd), 0)::float8 FROM contact.provider_responses "
+        own = scalar(stack,
+                     "SELECT coalesce(sum(cost_usd), 0)::float8 FROM contact.provider_responses "
                             "WHERE batch_id = $1", retried["batch_id"])
         assert settled == pytest.approx(own)  # a reused answer is not settled a second time
-    payers = query(stack, "SELECT DISTINCT batch_id FROM contact.provider_responses WHERE lead_card_id::text = ANY($1::text[])", ids)
-    assert [r["batch_id"] for r in payers] == [batch["batch_id"]]  # the retry asked no provider about these cards
-    # Retried from the cache: each card ends as its paid answers say (ENRICHED on a match), none left in flight.
-    assert scalar(stack, "SELECT count(*) FROM execution.lead_cards WHERE lead_card_id::text = ANY($1::text[]) "
+    payers = query(stack,
+                   "SELECT DISTINCT batch_id FROM contact.provider_responses WHERE "
+                   "lead_card_id::text = ANY($1::text[])", ids)
+    # the retry asked no provider about these cards
+    assert [r["batch_id"] for r in payers] == [batch["batch_id"]]
+    # Retried from the cache: each card ends as its paid answers say (ENRICHED on a match), none
+    # left in flight.
+    assert scalar(stack,
+                  "SELECT count(*) FROM execution.lead_cards WHERE lead_card_id::text = "
+                  "ANY($1::text[]) "
                          "AND enrichment_status = 'REQUESTED'", ids) == 0

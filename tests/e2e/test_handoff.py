@@ -36,7 +36,8 @@ ROOT = Path(__file__).resolve().parents[2]
 CONTRACT = load_contract()
 READY = """c.readiness IN ('LABELED', 'ENRICHED') AND c.enrichment_status <> 'REQUESTED'"""
 UNCLAIMED_ON_QUEUE = f"""SELECT count(*) FROM execution.lead_cards c WHERE {READY} AND NOT EXISTS (
-    SELECT 1 FROM execution.handoff_items i WHERE i.lead_card_id = c.lead_card_id AND i.transport = 'queue')"""
+    SELECT 1 FROM execution.handoff_items i WHERE i.lead_card_id = c.lead_card_id AND i.transport =
+    'queue')"""
 
 
 def load_example(name: str) -> Any:
@@ -55,16 +56,19 @@ def sxp_export(*args: str) -> tuple[int, dict[str, Any]]:
     return result.exit_code, json.loads(result.stdout.strip().splitlines()[-1])
 
 
-def audit_events(settings: Any, batch_id: str, event_type: str, at_least: int = 1) -> list[dict[str, Any]]:
+def audit_events(settings: Any, batch_id: str, event_type: str,
+                 at_least: int = 1) -> list[dict[str, Any]]:
     """Projected audit rows of one type for a batch, polled until at least `at_least` arrive."""
     sql = "SELECT * FROM audit.audit_log WHERE batch_id = $1 AND event_type = $2 ORDER BY seq"
-    return poll(lambda: query(settings, sql, batch_id, event_type), lambda rows: len(rows) >= at_least, 60)
+    return poll(lambda: query(settings, sql, batch_id, event_type),
+                lambda rows: len(rows) >= at_least, 60)
 
 
 def assert_trusted(document: dict[str, Any]) -> None:
     """The document keeps the contract and its checksum covers its cards."""
     assert document_errors(document, CONTRACT) == []
-    canonical = json.dumps(document["cards"], sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    canonical = json.dumps(document["cards"], sort_keys=True, separators=(",", ":"),
+                           ensure_ascii=False)
     assert hashlib.sha256(canonical.encode()).hexdigest() == document["checksum"]
 
 
@@ -80,7 +84,8 @@ def job_id(test_stack: Any, tmp_path_factory: pytest.TempPathFactory) -> str:
     path = tmp_path_factory.mktemp("handoff") / "profiles.jsonl"
     write_jsonl(generate_profiles(300, seed=31), path)
     report = publish_and_label(test_stack, path)
-    assert poll(lambda: scalar(test_stack, UNCLAIMED_ON_QUEUE), lambda n: n == 0, timeout_s=120) == 0
+    assert poll(lambda: scalar(test_stack, UNCLAIMED_ON_QUEUE), lambda n: n == 0,
+                timeout_s=120) == 0
     return report.job_id
 
 
@@ -101,20 +106,25 @@ def special_cards(stack: Any, job_id: str) -> dict[str, str]:
     enriched, in_flight, broken = ids
     contact_id, business_id = uuid.uuid4(), uuid.uuid4()
     query(stack, """INSERT INTO contact.businesses (business_id, name, domain, industry, phone)
-                    VALUES ($1, 'Rivera Bakery', 'riverabakery.example', 'hospitality_food', NULL)""", business_id)
-    query(stack, """INSERT INTO contact.contacts (contact_id, lead_card_id, business_id, full_name, title,
+                    VALUES ($1, 'Rivera Bakery', 'riverabakery.example', 'hospitality_food',
+                    NULL)""", business_id)
+    query(stack,
+          """INSERT INTO contact.contacts (contact_id, lead_card_id, business_id, full_name, title,
                         email, email_status, phone, phone_type, do_not_call, city, state, country)
                     VALUES ($1, $2, $3, 'Jane Rivera', 'Owner', 'jane@example.com', 'verified',
                             '+1 512-555-0199', 'mobile', false, 'Austin', 'TX', 'US')""",
           contact_id, uuid.UUID(enriched), business_id)
-    query(stack, """UPDATE execution.lead_cards SET readiness = 'ENRICHED', enrichment_status = 'ENRICHED',
+    query(stack,
+          """UPDATE execution.lead_cards SET readiness = 'ENRICHED', enrichment_status = 'ENRICHED',
                         contact_id = $2, business_id = $3 WHERE lead_card_id = $1""",
           uuid.UUID(enriched), contact_id, business_id)
-    query(stack, "UPDATE execution.lead_cards SET enrichment_status = 'REQUESTED' WHERE lead_card_id = $1",
+    query(stack,
+          "UPDATE execution.lead_cards SET enrichment_status = 'REQUESTED' WHERE lead_card_id = $1",
           uuid.UUID(in_flight))
     query(stack, "UPDATE execution.lead_cards SET persona_confidence = 7.5 WHERE lead_card_id = $1",
           uuid.UUID(broken))
-    return {"enriched": enriched, "in_flight": in_flight, "broken": broken, "contact_id": str(contact_id)}
+    return {"enriched": enriched, "in_flight": in_flight, "broken": broken,
+            "contact_id": str(contact_id)}
 
 
 @pytest.fixture(scope="module")
@@ -126,13 +136,15 @@ def file_export(stack: Any, special_cards: dict[str, str]) -> tuple[int, dict[st
 def bucket_object(settings: Any, batch_id: str) -> tuple[bytes, dict[str, str]] | None:
     client = s3_client(settings)
     try:
-        answer = client.get_object(Bucket=settings.s3_bucket, Key=f"exports/lead-batches/{batch_id}.json")
+        answer = client.get_object(Bucket=settings.s3_bucket,
+                                   Key=f"exports/lead-batches/{batch_id}.json")
     except client.exceptions.NoSuchKey:
         return None
     return answer["Body"].read(), answer["Metadata"]
 
 
-def test_the_file_lands_at_its_path_in_the_bucket_and_its_checksum_matches(stack, file_export) -> None:
+def test_the_file_lands_at_its_path_in_the_bucket_and_its_checksum_matches(stack,
+                                                                           file_export) -> None:
     _, printed = file_export
     delivered = [b for b in printed["batches"] if b["status"] == "delivered"]
     assert delivered and all(b["location"] == f"s3://{stack.s3_bucket}/exports/lead-batches/{b['batch_id']}.json"
@@ -147,7 +159,8 @@ def test_the_file_lands_at_its_path_in_the_bucket_and_its_checksum_matches(stack
         assert emitted[0]["checksum"] == batch["checksum"]
 
 
-def test_only_enriched_cards_carry_tier2_fields_and_cards_in_flight_stay_behind(stack, file_export, special_cards) -> None:
+def test_only_enriched_cards_carry_tier2_fields_and_cards_in_flight_stay_behind(stack, file_export,
+                                                                                special_cards) -> None:
     _, printed = file_export
     cards = {}
     for batch in (b for b in printed["batches"] if b["status"] == "delivered"):
@@ -163,7 +176,8 @@ def test_only_enriched_cards_carry_tier2_fields_and_cards_in_flight_stay_behind(
     assert special_cards["broken"] not in cards
 
 
-def test_a_batch_that_breaks_the_contract_is_refused_and_audited(stack, file_export, special_cards) -> None:
+def test_a_batch_that_breaks_the_contract_is_refused_and_audited(stack, file_export,
+                                                                 special_cards) -> None:
     code, printed = file_export
     refused = [b for b in printed["batches"] if b["status"] == "refused"]
     assert code == 1 and len(refused) == 1
@@ -178,13 +192,17 @@ def test_a_batch_that_breaks_the_contract_is_refused_and_audited(stack, file_exp
     assert claimed == 1  # on the queue only, before it broke; never on file
 
 
-def test_exporting_again_sends_only_the_repaired_card_and_no_card_twice(stack, file_export, special_cards) -> None:
-    query(stack, "UPDATE execution.lead_cards SET persona_confidence = 0.75 WHERE lead_card_id = $1",
+def test_exporting_again_sends_only_the_repaired_card_and_no_card_twice(stack, file_export,
+                                                                        special_cards) -> None:
+    query(stack,
+          "UPDATE execution.lead_cards SET persona_confidence = 0.75 WHERE lead_card_id = $1",
           uuid.UUID(special_cards["broken"]))
     code, printed = sxp_export("--transport", "file")
     assert code == 0
     assert [(b["status"], b["count"]) for b in printed["batches"]] == [("delivered", 1)]
-    ids = [r["id"] for r in query(stack, """SELECT i.lead_card_id::text AS id FROM execution.handoff_items i
+    ids = [r["id"] for r in query(stack,
+                                  """SELECT i.lead_card_id::text AS id FROM execution.handoff_items
+                                  i
                                              WHERE i.transport = 'file'""")]
     assert len(ids) == len(set(ids)) and special_cards["broken"] in ids
     assert sxp_export("--transport", "file") == (0, {"transport": "file", "batches": []})
@@ -196,7 +214,8 @@ def test_a_resent_batch_keeps_its_batch_id_checksum_and_bytes(stack, file_export
     code, printed = sxp_export("--resend", first["batch_id"])
     assert code == 0
     [again] = printed["batches"]
-    assert (again["batch_id"], again["checksum"], again["transport"]) == (first["batch_id"], first["checksum"], "file")
+    assert (again["batch_id"], again["checksum"], again["transport"]) == (first["batch_id"],
+                                                                          first["checksum"], "file")
     assert bucket_object(stack, first["batch_id"])[0] == before
     assert len(audit_events(stack, first["batch_id"], "handoff_emitted", at_least=2)) == 2
 
@@ -217,7 +236,8 @@ def test_only_the_exporter_role_reads_or_writes_what_was_handed_off(stack) -> No
             await conn.close()
 
     assert asyncio.run(attempt("exporter")) == "ok"
-    for service in ("ingest", "card_factory", "labeler", "enrichment_gate", "adapter", "audit_projector"):
+    for service in ("ingest", "card_factory", "labeler", "enrichment_gate", "adapter",
+                    "audit_projector"):
         assert asyncio.run(attempt(service)) == "denied", service
 
 
@@ -241,7 +261,8 @@ def receiver(stack: Any) -> Iterator[Any]:
         server.server_close()
 
 
-def test_the_api_receiver_gets_valid_signatures_and_a_retried_post_is_not_a_second_batch(stack, receiver) -> None:
+def test_the_api_receiver_gets_valid_signatures_and_a_retried_post_is_not_a_second_batch(stack,
+                                                                                         receiver) -> None:
     code, printed = sxp_export("--transport", "api")
     assert code == 0
     delivered = [b["batch_id"] for b in printed["batches"] if b["status"] == "delivered"]
@@ -267,10 +288,12 @@ def test_the_topic_carries_valid_avro_batches_with_no_card_twice_at_one_revision
         seen += [(card["lead_card_id"], card["revision"]) for card in batch["cards"]]
     assert len(seen) == len(set(seen))
     claimed = {(r["id"], r["revision"]) for r in query(stack, """
-        SELECT lead_card_id::text AS id, revision FROM execution.handoff_items WHERE transport = 'queue'""")}
+        SELECT lead_card_id::text AS id, revision FROM execution.handoff_items WHERE transport =
+        'queue'""")}
     assert claimed == set(seen)
     for batch_id in list(batches)[:5]:
-        assert audit_events(stack, batch_id, "handoff_emitted")[0]["checksum"] == batches[batch_id]["checksum"]
+        assert audit_events(stack, batch_id,
+                            "handoff_emitted")[0]["checksum"] == batches[batch_id]["checksum"]
 
 
 def test_the_reference_consumer_reads_the_topic_and_verifies_every_batch(stack) -> None:
@@ -284,12 +307,15 @@ def test_the_reference_consumer_reads_the_topic_and_verifies_every_batch(stack) 
     assert {r["batch_id"] for r in reports} == {b["batch_id"] for _, b in topic_batches(stack)}
 
 
-def test_the_apache_avro_java_library_decodes_the_topic_with_only_the_contracts(stack, tmp_path) -> None:
+def test_the_apache_avro_java_library_decodes_the_topic_with_only_the_contracts(stack,
+                                                                                tmp_path) -> None:
     if shutil.which("mvn") is None or shutil.which("java") is None:
         pytest.skip("mvn or java is not installed: the Java decoder cannot be built")
     build = tmp_path / "java-build"
-    mvn = subprocess.run(["mvn", "-q", "-B", "-f", str(ROOT / "examples" / "java-decoder" / "pom.xml"),
-                          "package", f"-DbuildDir={build}"], capture_output=True, text=True, timeout=110)
+    mvn = subprocess.run(["mvn", "-q", "-B", "-f",
+                          str(ROOT / "examples" / "java-decoder" / "pom.xml"),
+                          "package", f"-DbuildDir={build}"], capture_output=True, text=True,
+                          timeout=110)
     assert mvn.returncode == 0, mvn.stdout[-2000:] + mvn.stderr[-2000:]
     records = topic_batches(stack)
     files = []
@@ -298,7 +324,8 @@ def test_the_apache_avro_java_library_decodes_the_topic_with_only_the_contracts(
         files[-1].write_bytes(value)
     contracts = tmp_path / "contracts"
     shutil.copytree(ROOT / "contracts", contracts)  # nothing but the schemas
-    java = subprocess.run(["java", "-cp", f"{build / 'classes'}:{build / 'lib'}/*", "example.sxp.Main",
+    java = subprocess.run(["java", "-cp", f"{build / 'classes'}:{build / 'lib'}/*",
+                           "example.sxp.Main",
                            str(contracts), *map(str, files)], capture_output=True, timeout=60)
     assert java.returncode == 0, java.stderr.decode()[-2000:]
     decoded = [json.loads(line) for line in java.stdout.decode("utf-8").splitlines()]
@@ -306,7 +333,8 @@ def test_the_apache_avro_java_library_decodes_the_topic_with_only_the_contracts(
     for from_java, (_, from_python) in zip(decoded, records, strict=True):
         assert from_java["batch_id"] == from_python["batch_id"]
         assert from_java["count"] == len(from_java["cards"]) == from_python["count"]
-        canonical = json.dumps(from_java["cards"], sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+        canonical = json.dumps(from_java["cards"], sort_keys=True, separators=(",", ":"),
+                               ensure_ascii=False)
         assert hashlib.sha256(canonical.encode()).hexdigest() == from_python["checksum"]
 
 

@@ -27,7 +27,8 @@ ROOT = Path(__file__).resolve().parents[2]
 JOB: dict[str, str] = {}  # the job the module published
 # Cards of a job, ready on the queue, whose current revision has not gone out there.
 BEHIND_ON_QUEUE = """SELECT count(*) FROM execution.lead_cards c
-WHERE c.job_id = $1 AND c.readiness IN ('LABELED', 'ENRICHED') AND c.enrichment_status <> 'REQUESTED'
+WHERE c.job_id = $1 AND c.readiness IN ('LABELED', 'ENRICHED') AND c.enrichment_status <>
+'REQUESTED'
   AND NOT EXISTS (SELECT 1 FROM execution.handoff_items i WHERE i.lead_card_id = c.lead_card_id
                   AND i.transport = 'queue' AND i.revision >= c.revision)"""
 
@@ -57,7 +58,8 @@ def enriched(test_stack: Any, tmp_path_factory: pytest.TempPathFactory) -> Any:
     request = json.loads(result.stdout)
     assert request["approved_count"] > 0, request
     open_batches = poll(lambda: scalar(test_stack, """SELECT count(*) FROM enrichment.batches
-                                                      WHERE request_id = $1 AND status = 'requested'""",
+                                                      WHERE request_id = $1 AND status =
+                                                      'requested'""",
                                        request["request_id"]), lambda n: n == 0, 180)
     assert open_batches == 0, "the adapter did not settle every batch"
     assert poll(lambda: scalar(test_stack, BEHIND_ON_QUEUE, job_id), lambda n: n == 0, 120) == 0
@@ -65,7 +67,8 @@ def enriched(test_stack: Any, tmp_path_factory: pytest.TempPathFactory) -> Any:
     return test_stack
 
 
-def test_cards_enriched_after_their_first_export_reach_the_queue_with_their_contact(enriched, tmp_path) -> None:
+def test_cards_enriched_after_their_first_export_reach_the_queue_with_their_contact(enriched,
+                                                                                    tmp_path) -> None:
     cards = query(enriched, """
         SELECT c.lead_card_id::text AS id, c.revision, ct.email, ct.full_name,
                (SELECT min(i.revision) FROM execution.handoff_items i
@@ -85,7 +88,8 @@ def test_cards_enriched_after_their_first_export_reach_the_queue_with_their_cont
         assert seen["contact"]["email"] == card["email"] and seen["contact"]["full_name"] == card["full_name"]
 
 
-def test_no_batch_id_is_on_the_topic_twice_even_when_sxp_export_asks_too(enriched, tmp_path) -> None:
+def test_no_batch_id_is_on_the_topic_twice_even_when_sxp_export_asks_too(enriched,
+                                                                         tmp_path) -> None:
     result = sxp("export", "--transport", "queue", "--json")
     assert result.returncode == 0, result.stderr
     reports = reference_consumer(enriched, tmp_path / "latest.jsonl")
@@ -94,17 +98,21 @@ def test_no_batch_id_is_on_the_topic_twice_even_when_sxp_export_asks_too(enriche
     assert repeated == []
     # Our job's cards in batches made since it started: other modules on this shared stack
     # truncate tables between their runs, which starts the same card ids at revision 1 again.
-    ours = {r["id"] for r in query(enriched, "SELECT lead_card_id::text AS id FROM execution.lead_cards "
+    ours = {r["id"] for r in query(enriched,
+                                   "SELECT lead_card_id::text AS id FROM execution.lead_cards "
                                              "WHERE job_id = $1", JOB["id"])}
     sent = Counter((card, revision) for r in reports if r["created_at"] >= JOB["since"]
-                   for card, revision in zip(r["lead_card_ids"], r["revisions"], strict=True) if card in ours)
+                   for card, revision in zip(r["lead_card_ids"], r["revisions"],
+                                             strict=True) if card in ours)
     assert sent and max(sent.values()) == 1, "a card went out twice at one revision"
 
 
 def test_every_enriched_card_has_requested_started_and_completed_in_its_trail(enriched) -> None:
-    ids = [r["id"] for r in query(enriched, """SELECT lead_card_id::text AS id FROM execution.lead_cards
+    ids = [r["id"] for r in query(enriched,
+                                  """SELECT lead_card_id::text AS id FROM execution.lead_cards
                                                WHERE enrichment_status = 'ENRICHED'""")]
-    wanted = {"enrichment_requested", "enrichment_started", "enrichment_completed", "handoff_emitted"}
+    wanted = {"enrichment_requested", "enrichment_started", "enrichment_completed",
+              "handoff_emitted"}
 
     def trail_types() -> dict[str, set[str]]:
         rows = query(enriched, """SELECT event_type, lead_card_ids FROM audit.audit_log

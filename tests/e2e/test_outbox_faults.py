@@ -28,7 +28,8 @@ def alive(settings: Any, service: str) -> bool:
 
 
 @pytest.fixture(scope="module")
-def crashed_and_restarted(test_stack: Any, tmp_path_factory: pytest.TempPathFactory) -> tuple[Any, str]:
+def crashed_and_restarted(test_stack: Any,
+                          tmp_path_factory: pytest.TempPathFactory) -> tuple[Any, str]:
     """Publish with the armed services dying after their first commit; restart them unarmed."""
     import asyncio
 
@@ -47,23 +48,28 @@ def crashed_and_restarted(test_stack: Any, tmp_path_factory: pytest.TempPathFact
     done = poll(lambda: scalar(test_stack, """
         SELECT count(*) FROM social.raw_social_profiles p
         LEFT JOIN execution.lead_cards c ON c.profile_id = p.profile_id
-        WHERE p.job_id = $1 AND (c.lead_card_id IS NULL OR c.labeled_profile_version IS DISTINCT FROM p.version
+        WHERE p.job_id = $1 AND (c.lead_card_id IS NULL OR c.labeled_profile_version IS DISTINCT
+        FROM p.version
                                  OR NOT EXISTS (SELECT 1 FROM execution.handoff_items i
-                                                WHERE i.lead_card_id = c.lead_card_id AND i.transport = 'queue'
+                                                WHERE i.lead_card_id = c.lead_card_id AND
+                                                i.transport = 'queue'
                                                   AND i.revision >= c.revision)
                                     AND c.readiness IN ('LABELED', 'ENRICHED'))""", report.job_id),
                 lambda n: n == 0, 180)
     assert done == 0, "the pipeline did not catch up after the restarts"
-    assert poll(lambda: scalar(test_stack, "SELECT count(*) FROM ops.outbox"), lambda n: n == 0, 60) == 0
+    assert poll(lambda: scalar(test_stack, "SELECT count(*) FROM ops.outbox"), lambda n: n == 0,
+                60) == 0
     return test_stack, report.job_id
 
 
 def test_every_stored_profile_and_card_is_on_its_topic_after_a_crash_before_publish(crashed_and_restarted) -> None:
     settings, job_id = crashed_and_restarted
     profiles = {r["id"] for r in query(settings, """SELECT profile_id::text AS id
-                                                    FROM social.raw_social_profiles WHERE job_id = $1""", job_id)}
+                                                    FROM social.raw_social_profiles WHERE job_id =
+                                                    $1""", job_id)}
     cards = {r["id"] for r in query(settings, """SELECT lead_card_id::text AS id
-                                                 FROM execution.lead_cards WHERE job_id = $1""", job_id)}
+                                                 FROM execution.lead_cards WHERE job_id = $1""",
+                                                 job_id)}
     assert profiles and len(cards) == len(profiles)
     assert profiles <= {r["profile_id"] for r in decoded_topic(settings, PROFILES_RAW)}
     assert cards <= {r["lead_card_id"] for r in decoded_topic(settings, LEADCARDS_STRUCTURED)}
@@ -72,8 +78,10 @@ def test_every_stored_profile_and_card_is_on_its_topic_after_a_crash_before_publ
 
 def test_every_recorded_queue_batch_is_on_the_topic_and_audited(crashed_and_restarted) -> None:
     settings, _ = crashed_and_restarted
-    recorded = {r["id"] for r in query(settings, """SELECT batch_id::text AS id FROM execution.handoff_batches
-                                                    WHERE transport = 'queue' AND status = 'delivered'""")}
+    recorded = {r["id"] for r in query(settings,
+                                       """SELECT batch_id::text AS id FROM execution.handoff_batches
+                                                    WHERE transport = 'queue' AND status =
+                                                    'delivered'""")}
     on_topic = [b["batch_id"] for b in decoded_topic(settings, LEAD_BATCH)]
     assert recorded and recorded <= set(on_topic)
 

@@ -10,14 +10,18 @@ from typing import Any
 import pytest
 
 from services.ingest.domain import Rejection, validate_submission
-from sxp_cli.fixtures import generate_profiles, write_jsonl
 from sxp_cli.demo import is_drained
+from sxp_cli.fixtures import generate_profiles, write_jsonl
 from sxp_cli.processes import services_up
 from sxp_cli.publish import PublishReport, publish_file
 from sxp_cli.reader import read_rows
 from sxp_common.redaction import contains_contact_data
 from sxp_common.topics import (
-    DEADLETTER, LEADCARDS_LABELED, LEADCARDS_STRUCTURED, PROFILES_RAW, PROFILES_REJECTED,
+    DEADLETTER,
+    LEADCARDS_LABELED,
+    LEADCARDS_STRUCTURED,
+    PROFILES_RAW,
+    PROFILES_REJECTED,
     PROFILES_SUBMITTED,
 )
 from tests.support.pipeline import decoded_topic, poll, query, scalar, send, topic_count
@@ -58,7 +62,8 @@ def expected(profiles_file: Path) -> dict[str, Any]:
     rows = [r for r in read_rows(profiles_file) if r.fields]
     accepted, rejected = set(), 0
     for row in rows:
-        submission = dict(row.fields, submission_id=str(row.line), job_id="j", source="s", submitted_at=now)
+        submission = dict(row.fields, submission_id=str(row.line), job_id="j", source="s",
+                          submitted_at=now)
         result = validate_submission(submission, now)
         if isinstance(result, Rejection):
             rejected += 1
@@ -81,7 +86,8 @@ def job(settings: Any, job_id: str) -> dict[str, Any]:
 def wait_drained(settings: Any, report: PublishReport) -> dict[str, Any]:
     counts = poll(lambda: job(settings, report.job_id), lambda c: c["received"] >= report.published)
     assert counts["received"] == report.published, "ingest did not see every published row in time"
-    state = poll(lambda: pipeline_state(settings, report.job_id), lambda s: is_drained(s, report.published))
+    state = poll(lambda: pipeline_state(settings, report.job_id),
+                 lambda s: is_drained(s, report.published))
     assert is_drained(state, report.published), f"pipeline did not drain: {state}"
     return job(settings, report.job_id)
 
@@ -117,7 +123,8 @@ def test_every_published_row_is_stored_a_duplicate_or_rejected(first_run, expect
     assert counts["contact_data_removed"] > 0
 
 
-def test_tables_hold_one_profile_and_one_lead_card_per_identity(test_stack, first_run, expected) -> None:
+def test_tables_hold_one_profile_and_one_lead_card_per_identity(test_stack, first_run,
+                                                                expected) -> None:
     _, counts = first_run
     tables = table_counts(test_stack)
     assert tables["social.raw_social_profiles"] == expected["stored"]
@@ -138,7 +145,8 @@ def test_topics_carry_exactly_what_the_pipeline_did(test_stack, first_run) -> No
         assert len(ids) == counts["stored"], topic
 
 
-def test_every_stored_profile_became_a_labeled_lead_card_with_enough_coverage(test_stack, first_run) -> None:
+def test_every_stored_profile_became_a_labeled_lead_card_with_enough_coverage(test_stack,
+                                                                              first_run) -> None:
     cards = query(test_stack, "SELECT * FROM execution.lead_cards")
     assert cards and all(c["readiness"] in ("STRUCTURED", "LABELED") for c in cards)
     covered = [c for c in cards if c["persona"] and c["tribe"]]
@@ -158,9 +166,11 @@ def _strings(value: Any) -> list[str]:
     return []
 
 
-def test_no_email_or_phone_reaches_tier1_tier3_or_any_downstream_topic(test_stack, first_run, profiles_file) -> None:
+def test_no_email_or_phone_reaches_tier1_tier3_or_any_downstream_topic(test_stack, first_run,
+                                                                       profiles_file) -> None:
     source_rows = [json.loads(line) for line in profiles_file.read_text().splitlines()[:300]]
-    assert sum(contains_contact_data(r.get("bio") or "") for r in source_rows) >= 30  # the input has some
+    # the input has some
+    assert sum(contains_contact_data(r.get("bio") or "") for r in source_rows) >= 30
     leaked = []
     for table in ("social.raw_social_profiles", "execution.lead_cards"):
         for row in query(test_stack, f"SELECT * FROM {table}"):
@@ -173,7 +183,8 @@ def test_no_email_or_phone_reaches_tier1_tier3_or_any_downstream_topic(test_stac
 
 def test_republishing_the_same_file_adds_nothing(test_stack, first_run, profiles_file) -> None:
     before_tables = table_counts(test_stack)
-    before_topics = {t: topic_count(test_stack, t) for t in (PROFILES_RAW, LEADCARDS_STRUCTURED, LEADCARDS_LABELED)}
+    before_topics = {t: topic_count(test_stack, t) for t in (PROFILES_RAW, LEADCARDS_STRUCTURED,
+                                                             LEADCARDS_LABELED)}
     report = asyncio.run(publish_file(profiles_file, test_stack))
     counts = wait_drained(test_stack, report)
     assert counts["stored"] == 0 and counts["new_versions"] == 0
@@ -183,17 +194,22 @@ def test_republishing_the_same_file_adds_nothing(test_stack, first_run, profiles
     assert after_topics == before_topics
 
 
-def test_an_undecodable_message_is_dead_lettered_and_its_partition_moves_on(test_stack, first_run, tmp_path) -> None:
+def test_an_undecodable_message_is_dead_lettered_and_its_partition_moves_on(test_stack, first_run,
+                                                                            tmp_path) -> None:
     from sxp_common.kafka import Outgoing
 
     send(test_stack, [Outgoing(PROFILES_SUBMITTED, "x:after_garbage", b"\x00not avro")])
     follow_up = tmp_path / "one.jsonl"
-    follow_up.write_text(json.dumps({"platform": "x", "username": "after_garbage", "bio": "Chef and food blogger"}) + "\n")
+    follow_up.write_text(json.dumps({"platform": "x", "username": "after_garbage",
+                                     "bio": "Chef and food blogger"}) + "\n")
     report = asyncio.run(publish_file(follow_up, test_stack))
     wait_drained(test_stack, report)
     dead = decoded_topic(test_stack, DEADLETTER)
-    assert [(d["service"], d["reason_code"], d["value"]) for d in dead] == [("ingest", "not_avro", b"\x00not avro")]
-    assert scalar(test_stack, "SELECT count(*) FROM social.raw_social_profiles WHERE username = 'after_garbage'") == 1
+    assert [(d["service"], d["reason_code"], d["value"]) for d in dead] == [("ingest", "not_avro",
+                                                                             b"\x00not avro")]
+    assert scalar(test_stack,
+                  "SELECT count(*) FROM social.raw_social_profiles WHERE username = "
+                  "'after_garbage'") == 1
 
 
 def test_sigterm_lets_every_service_finish_and_exit_cleanly(test_stack, first_run) -> None:

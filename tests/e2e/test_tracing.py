@@ -34,7 +34,12 @@ from sxp_common import health, tracing
 from sxp_common.kafka import InboundRecord
 from sxp_common.redaction import contains_contact_data
 from sxp_common.telemetry import JsonFormatter
-from sxp_common.topics import LEADCARDS_LABELED, LEADCARDS_STRUCTURED, PROFILES_RAW, PROFILES_REJECTED
+from sxp_common.topics import (
+    LEADCARDS_LABELED,
+    LEADCARDS_STRUCTURED,
+    PROFILES_RAW,
+    PROFILES_REJECTED,
+)
 
 PIPELINE = ("ingest", "card_factory", "labeler")
 EMAIL, PHONE = "trace.me@example.com", "+1 415 555 0199"
@@ -102,7 +107,8 @@ def counters(reader: InMemoryMetricReader) -> dict[tuple[str, str, str], float]:
         for scope in resource.scope_metrics:
             for metric in scope.metrics:
                 for point in metric.data.data_points:
-                    key = (metric.name, str(point.attributes.get("service")), str(point.attributes.get("topic", "")))
+                    key = (metric.name, str(point.attributes.get("service")),
+                           str(point.attributes.get("topic", "")))
                     if hasattr(point, "bucket_counts"):  # a histogram: its count, and its sum
                         values[key] += point.count
                         values[(metric.name + ".sum",) + key[1:]] += point.sum
@@ -158,7 +164,8 @@ async def wait_counted(reader: Any, before: dict, stored: int, timeout_s: float 
     return after
 
 
-async def wait_drained(settings: Any, report: PublishReport, timeout_s: float = 120.0) -> dict[str, int]:
+async def wait_drained(settings: Any, report: PublishReport,
+                       timeout_s: float = 120.0) -> dict[str, int]:
     deadline = time.monotonic() + timeout_s
     state = await pipeline_state(settings, report.job_id)
     while not is_drained(state, report.published) and time.monotonic() < deadline:
@@ -215,7 +222,8 @@ def test_a_published_profile_is_one_trace_through_ingest_card_factory_and_labele
     assert len(roots) == traced_run["report"].published == 6
     first = next(s for s in roots if s.attributes["sxp.source_line"] == 1)
     chain = trace_of(traced_run["spans"], first.context.trace_id)
-    assert {"sxp publish", "ingest process", "card_factory process", "labeler process"} <= set(chain)
+    assert {"sxp publish", "ingest process", "card_factory process",
+            "labeler process"} <= set(chain)
     assert chain["sxp publish"].parent is None
     assert chain["ingest process"].parent.span_id == chain["sxp publish"].context.span_id
     assert chain["card_factory process"].parent.span_id == chain["ingest process"].context.span_id
@@ -226,7 +234,8 @@ def test_a_published_profile_is_one_trace_through_ingest_card_factory_and_labele
 def test_every_profile_has_a_trace_of_its_own_and_a_rejected_one_ends_at_ingest(traced_run) -> None:
     roots = publish_spans(traced_run["spans"], traced_run["report"].job_id)
     assert len({s.context.trace_id for s in roots}) == len(roots)
-    reached = {s.attributes["sxp.source_line"]: set(trace_of(traced_run["spans"], s.context.trace_id))
+    reached = {s.attributes["sxp.source_line"]: set(trace_of(traced_run["spans"],
+                                                             s.context.trace_id))
                for s in roots}
     assert all("labeler process" in reached[line] for line in (1, 3, 4))
     assert [line for line in (2, 5) if "labeler process" in reached[line]] in ([2], [5])  # a repeat
@@ -245,11 +254,13 @@ def test_metric_counters_match_what_the_pipeline_counted(traced_run) -> None:
     assert counts["received"] == published and counts["stored"] == 4
     assert delta(after, before, "sxp.records.consumed", "ingest") == published
     assert delta(after, before, "sxp.records.produced", "ingest", PROFILES_RAW) == stored
-    assert delta(after, before, "sxp.records.produced", "ingest", PROFILES_REJECTED) == counts["rejected"] == 1
+    assert delta(after, before, "sxp.records.produced", "ingest",
+                 PROFILES_REJECTED) == counts["rejected"] == 1
     assert delta(after, before, "sxp.records.rejected", "ingest") == counts["rejected"]
     assert delta(after, before, "sxp.records.deduplicated", "ingest") == counts["duplicates"] == 1
     assert delta(after, before, "sxp.records.consumed", "card_factory") == stored
-    assert delta(after, before, "sxp.records.produced", "card_factory", LEADCARDS_STRUCTURED) == stored
+    assert delta(after, before, "sxp.records.produced", "card_factory",
+                 LEADCARDS_STRUCTURED) == stored
     assert delta(after, before, "sxp.records.consumed", "labeler") == stored
     assert delta(after, before, "sxp.records.produced", "labeler", LEADCARDS_LABELED) == stored
     for service in PIPELINE:
@@ -284,7 +295,8 @@ def strings(value: Any) -> list[str]:
 @pytest.mark.unit
 def test_trace_context_round_trips_through_kafka_headers(telemetry: Telemetry) -> None:
     headers = tracing.start_trace("sxp publish")
-    record = InboundRecord("t", 0, 7, None, None, tuple((k, v.encode()) for k, v in headers.items()))
+    record = InboundRecord("t", 0, 7, None, None,
+                           tuple((k, v.encode()) for k, v in headers.items()))
     with tracing.batch_scope("ingest", [record]):
         continued = tracing.trace_headers(record)
     version, trace_id, span_id, flags = continued["traceparent"].split("-")
@@ -336,7 +348,8 @@ def test_the_default_sampler_traces_a_few_roots_a_second_not_every_record() -> N
     ({"OTEL_TRACES_EXPORTER": "otlp", "OTEL_EXPORTER_OTLP_ENDPOINT": "http://collector:4318"},
      ["OTLPSpanExporter"]),
 ])
-def test_exporters_follow_the_standard_otel_variables(env: dict[str, str], expected: list[str]) -> None:
+def test_exporters_follow_the_standard_otel_variables(env: dict[str, str],
+                                                      expected: list[str]) -> None:
     assert [type(e).__name__ for e in tracing.span_exporters_from_env(env)] == expected
 
 

@@ -95,7 +95,8 @@ def test_compose_gives_every_long_running_service_a_health_check_and_workers_a_s
         check = service.get("healthcheck") or {}
         assert check.get("test") and not check.get("disable"), f"{name} has no health check"
     for name in SERVICES:
-        assert services[name]["healthcheck"]["test"] == ["CMD", "python", "-m", "sxp_common.health", "--check"]
+        assert services[name]["healthcheck"]["test"] == ["CMD", "python", "-m", "sxp_common.health",
+                                                         "--check"]
         variable = "SXP_SCALE_" + name.upper().replace("-", "_")
         assert services[name]["deploy"]["replicas"] == f"${{{variable}:-1}}"
         assert services[name]["depends_on"]["bootstrap"]["condition"] == "service_completed_successfully"
@@ -110,7 +111,8 @@ def test_compose_workers_read_only_settings_the_code_declares() -> None:
 def test_compose_uses_the_local_stack_settings_and_defaults() -> None:
     environment = compose()["services"]["ingest"]["environment"]
     defaults = Settings()
-    for field in ("db_service_password", "s3_bucket", "s3_access_key", "s3_secret_key", "s3_region"):
+    for field in ("db_service_password", "s3_bucket", "s3_access_key", "s3_secret_key",
+                  "s3_region"):
         assert environment[f"SXP_{field.upper()}"] == getattr(defaults, field), field
     for name in ("SXP_KAFKA_BOOTSTRAP", "SXP_DATABASE_URL", "SXP_S3_ENDPOINT"):
         assert name in environment
@@ -128,7 +130,8 @@ def test_images_are_slim_non_root_and_health_checked(dockerfile: str) -> None:
     stages = re.findall(r"^FROM (\S+)", text, re.MULTILINE)
     assert len(stages) == 2 and all("slim" in s for s in stages), "a slim, two-stage build"
     final = text.split("\nFROM ")[-1]
-    assert re.search(r"^USER (?!root|0\b)\S+", final, re.MULTILINE), "the final stage runs as non-root"
+    assert re.search(r"^USER (?!root|0\b)\S+", final,
+                     re.MULTILINE), "the final stage runs as non-root"
     assert "HEALTHCHECK" in final and "sxp_common.health" in final
     assert "COPY --from=build" in final and "pip" not in final.split("COPY --from=build")[1]
 
@@ -168,11 +171,14 @@ ENUMS = {
 SOURCE = {"name", "git", "github", "gitlab", "bitbucket", "image", "dockerfile_path",
           "build_command", "run_command", "source_dir", "environment_slug", "envs",
           "instance_size_slug", "instance_count", "alerts", "log_destinations", "termination"}
-HEALTH = {"initial_delay_seconds": (0, 3600), "period_seconds": (1, 300), "timeout_seconds": (1, 120),
-          "success_threshold": (1, 50), "failure_threshold": (1, 50), "http_path": None, "port": (1, 65535)}
+HEALTH = {"initial_delay_seconds": (0, 3600), "period_seconds": (1, 300),
+          "timeout_seconds": (1, 120),
+          "success_threshold": (1, 50), "failure_threshold": (1, 50), "http_path": None,
+          "port": (1, 65535)}
 SCHEMA: dict[str, set[str]] = {
     "spec": {"name", "region", "envs", "alerts", "databases", "jobs", "workers", "services",
-             "static_sites", "functions", "domains", "ingress", "egress", "features", "maintenance"},
+             "static_sites", "functions", "domains", "ingress", "egress", "features",
+             "maintenance"},
     "workers": SOURCE | {"autoscaling", "liveness_health_check"},
     "jobs": SOURCE | {"kind"},
     "services": SOURCE | {"autoscaling", "http_port", "protocol", "routes", "health_check", "cors",
@@ -286,7 +292,8 @@ def test_spec_keeps_every_secret_out_of_the_repository(env: str) -> None:
             assert "value" not in variable, f"{variable['key']} has a value in the repository"
         elif not bound:  # a binding to a managed resource's credential holds no secret here
             assert not sensitive, f"{variable['key']} must be an App Platform secret"
-            assert not re.search(r"://[^/@${}]+:[^/@${}]+@", str(variable.get("value"))), variable["key"]
+            assert not re.search(r"://[^/@${}]+:[^/@${}]+@",
+                                 str(variable.get("value"))), variable["key"]
 
 
 @pytest.mark.parametrize("env", ENVIRONMENTS)
@@ -304,17 +311,20 @@ def test_sizes_instances_and_budgets_grow_from_dev_to_prod() -> None:
     documents = {env: spec(env) for env in ENVIRONMENTS}
     sizes = {env: {w["instance_size_slug"] for w in d["workers"]} for env, d in documents.items()}
     assert len({frozenset(s) for s in sizes.values()}) == 3, "each environment has its own sizes"
-    capacity = {env: sum(w.get("autoscaling", {}).get("max_instance_count") or w.get("instance_count", 1)
+    capacity = {env: sum(w.get("autoscaling",
+                               {}).get("max_instance_count") or w.get("instance_count", 1)
                          for w in d["workers"]) for env, d in documents.items()}
     assert capacity["dev"] < capacity["stage"] < capacity["prod"]
     assert any("autoscaling" in w for w in documents["prod"]["workers"])
-    assert not any("autoscaling" in w for env in ("dev", "stage") for w in documents[env]["workers"])
+    assert not any("autoscaling" in w for env in ("dev",
+                                                  "stage") for w in documents[env]["workers"])
     budgets = []
     for env, document in documents.items():
         path = next(e["value"] for e in document["envs"] if e["key"] == "SXP_ENRICHMENT_POLICY")
         assert path == f"/app/deploy/do/policy.{env}.json", "the image copies deploy/do/*.json to /app"
         policy = policy_from_dict(json.loads((ROOT / "deploy" / "do" / Path(path).name).read_text()))
-        budgets.append((policy.budget_per_day_usd, policy.budget_per_request_usd, policy.max_batch_size))
+        budgets.append((policy.budget_per_day_usd, policy.budget_per_request_usd,
+                        policy.max_batch_size))
     assert budgets == sorted(budgets) and len(set(budgets)) == 3
     assert "COPY deploy/do/*.json /app/deploy/do/" in (ROOT / "Dockerfile.sxp-worker").read_text()
 

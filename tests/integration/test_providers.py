@@ -18,9 +18,9 @@ from services.adapter.providers.models import PersonQuery, ProviderResult
 from services.adapter.providers.skiptrace import SkipTraceClient, skiptrace_routable
 from services.adapter.providers.waterfall import routable_by_name, run_waterfall
 from services.sandbox.server import SandboxServer, start_in_thread
-from sxp_common.settings import SANDBOX_API_KEY
 from sxp_common.redaction import contains_contact_data
 from sxp_common.retry import CircuitBreaker, CircuitOpenError, RetryPolicy
+from sxp_common.settings import SANDBOX_API_KEY
 
 pytestmark = pytest.mark.integration
 

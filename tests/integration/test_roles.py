@@ -30,7 +30,8 @@ async def _attempt(url: str, sql: str, *args: object) -> str:
 
 
 def attempt(settings: object, service: str, sql: str, *args: object) -> str:
-    return asyncio.run(_attempt(service_url(settings, service), sql, *args))  # type: ignore[arg-type]
+    return asyncio.run(_attempt(service_url(settings, service), sql,
+                                *args))  # type: ignore[arg-type]
 
 
 INSERT_BUSINESS = "INSERT INTO contact.businesses (business_id, name) VALUES ($1, 'Acme')"
@@ -40,7 +41,8 @@ INSERT_PROFILE = """INSERT INTO social.raw_social_profiles (profile_id, identity
 
 
 def test_only_the_adapter_role_can_write_tier2(test_stack) -> None:
-    for service in ("ingest", "card_factory", "labeler", "enrichment_gate", "exporter", "audit_projector"):
+    for service in ("ingest", "card_factory", "labeler", "enrichment_gate", "exporter",
+                    "audit_projector"):
         assert attempt(test_stack, service, INSERT_BUSINESS, uuid.uuid4()) == "denied", service
     assert attempt(test_stack, "adapter", INSERT_BUSINESS, uuid.uuid4()) == "ok"
 
@@ -67,13 +69,17 @@ def test_tier1_refuses_an_email_even_from_the_ingest_role(test_stack) -> None:
 
 
 def test_the_labeler_may_change_labels_but_not_a_cards_structure(test_stack) -> None:
-    assert attempt(test_stack, "labeler", "UPDATE execution.lead_cards SET persona = 'creator'") == "ok"
-    assert attempt(test_stack, "labeler", "UPDATE execution.lead_cards SET base_confidence = 1") == "denied"
-    assert attempt(test_stack, "labeler", "UPDATE execution.lead_cards SET contact_id = NULL") == "denied"
+    assert attempt(test_stack, "labeler",
+                   "UPDATE execution.lead_cards SET persona = 'creator'") == "ok"
+    assert attempt(test_stack, "labeler",
+                   "UPDATE execution.lead_cards SET base_confidence = 1") == "denied"
+    assert attempt(test_stack, "labeler",
+                   "UPDATE execution.lead_cards SET contact_id = NULL") == "denied"
 
 
 def test_the_audit_log_refuses_update_and_delete_for_everyone(test_stack) -> None:
-    assert attempt(test_stack, "audit_projector", "UPDATE audit.audit_log SET outcome = 'x'") == "denied"
+    assert attempt(test_stack, "audit_projector",
+                   "UPDATE audit.audit_log SET outcome = 'x'") == "denied"
     owner = test_stack.database_url  # type: ignore[attr-defined]
     assert asyncio.run(_attempt(owner, "UPDATE audit.audit_log SET outcome = 'x'")) == "RaiseError"
     assert asyncio.run(_attempt(owner, "DELETE FROM audit.audit_log")) == "RaiseError"

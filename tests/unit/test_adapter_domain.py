@@ -7,8 +7,14 @@ from datetime import UTC, datetime
 import pytest
 
 from services.adapter.domain import (
-    batch_status, business_id_for, card_outcome, contact_id_for, cost_by_provider, idempotency_key,
-    provenance, queries_from_items,
+    batch_status,
+    business_id_for,
+    card_outcome,
+    contact_id_for,
+    cost_by_provider,
+    idempotency_key,
+    provenance,
+    queries_from_items,
 )
 from services.adapter.providers.models import BusinessFields, ContactFields, ProviderResult
 
@@ -16,15 +22,18 @@ pytestmark = pytest.mark.unit
 T0 = datetime(2026, 11, 1, tzinfo=UTC)
 
 
-def result(card: str, provider: str, status: str, cost: float = 0.0, **kw: object) -> ProviderResult:
+def result(card: str, provider: str, status: str, cost: float = 0.0,
+           **kw: object) -> ProviderResult:
     return ProviderResult(lead_card_id=card, provider=provider, status=status, cost_usd=cost,
-                          request_id=f"req-{provider}", fetched_at=T0, **kw)  # type: ignore[arg-type]
+                          request_id=f"req-{provider}", fetched_at=T0,
+                          **kw)  # type: ignore[arg-type]
 
 
 def test_the_first_match_in_the_waterfall_enriches_the_card_and_all_attempts_are_paid() -> None:
     attempts = [
         result("c1", "apollo", "no_match"),
-        result("c1", "skiptrace", "matched", 0.12, contact=ContactFields(phone="+1 512 555 0142", do_not_call=True)),
+        result("c1", "skiptrace", "matched", 0.12,
+               contact=ContactFields(phone="+1 512 555 0142", do_not_call=True)),
     ]
     outcome = card_outcome("c1", attempts)
     assert outcome.status == "ENRICHED" and outcome.match is attempts[1]
@@ -36,13 +45,16 @@ def test_the_first_match_in_the_waterfall_enriches_the_card_and_all_attempts_are
 
 def test_no_match_anywhere_or_only_failures_leave_the_card_failed() -> None:
     assert card_outcome("c2", [result("c2", "apollo", "no_match")]).status == "FAILED"
-    assert card_outcome("c3", [result("c3", "apollo", "failed", error="HTTP 500")]).status == "FAILED"
+    assert card_outcome("c3",
+                        [result("c3", "apollo", "failed", error="HTTP 500")]).status == "FAILED"
     assert card_outcome("c4", []).status == "FAILED"
     assert card_outcome("c4", []).as_record()["contact_id"] is None
 
 
 def test_a_batch_is_completed_partial_or_failed_by_its_cards() -> None:
-    enriched = card_outcome("a", [result("a", "apollo", "matched", contact=ContactFields(email="a@example.com"))])
+    enriched = card_outcome("a",
+                            [result("a", "apollo", "matched",
+                                    contact=ContactFields(email="a@example.com"))])
     failed = card_outcome("b", [result("b", "apollo", "no_match")])
     assert batch_status([enriched]) == "completed"
     assert batch_status([enriched, failed]) == "partial"
@@ -51,7 +63,8 @@ def test_a_batch_is_completed_partial_or_failed_by_its_cards() -> None:
 
 def test_provenance_names_provider_request_time_cost_and_do_not_call_per_field() -> None:
     match = result("c1", "skiptrace", "matched", 0.12, confidence=0.9,
-                   contact=ContactFields(full_name="Ana Ruiz", phone="+1 512 555 0142", do_not_call=True))
+                   contact=ContactFields(full_name="Ana Ruiz", phone="+1 512 555 0142",
+                                         do_not_call=True))
     fields = provenance(match, {"full_name": "Ana Ruiz", "phone": "+1 512 555 0142", "email": None})
     assert set(fields) == {"full_name", "phone"}
     assert fields["phone"] == {"provider": "skiptrace", "request_id": "req-skiptrace",
@@ -79,7 +92,8 @@ def test_costs_are_summed_per_provider_with_match_counts() -> None:
 
 
 def test_batch_items_become_provider_queries_with_public_facts_only() -> None:
-    queries = queries_from_items([{"lead_card_id": "c1", "execution_label": "PARTNER", "routes": ["apollo"],
+    queries = queries_from_items([{"lead_card_id": "c1", "execution_label": "PARTNER",
+                                   "routes": ["apollo"],
                                    "first_name": "Ana", "last_name": "Ruiz", "domain": "acme.com"}])
     assert queries[0].lead_card_id == "c1" and queries[0].domain == "acme.com"
     assert queries[0].first_name == "Ana" and queries[0].city is None

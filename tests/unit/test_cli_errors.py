@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-
 import pytest
 
 from tests.support.pipeline import sxp
@@ -44,7 +43,8 @@ def test_bad_input_is_one_line_and_a_non_zero_exit(args: list[str], words: str) 
 
 
 def test_an_unreachable_server_is_one_line_with_a_hint() -> None:
-    result = sxp("stats", SXP_KAFKA_BOOTSTRAP="127.0.0.1:9", SXP_DATABASE_URL="postgresql://sxp:sxp@127.0.0.1:9/sxp")
+    result = sxp("stats", SXP_KAFKA_BOOTSTRAP="127.0.0.1:9",
+                 SXP_DATABASE_URL="postgresql://sxp:sxp@127.0.0.1:9/sxp")
     assert result.returncode == 1
     lines = [line for line in result.stderr.splitlines() if line.strip()]
     assert len(lines) == 1 and "sxp stack up" in lines[0]

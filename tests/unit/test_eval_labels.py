@@ -144,7 +144,8 @@ def test_eval_labels_prints_tables_by_default(tmp_path: Path) -> None:
     (json.dumps({**ROW, "followers": "many"}) + "\n", "line 1: followers"),
     ("\n", "no labeled profiles"),
 ])
-def test_eval_labels_reports_a_bad_file_in_one_line(tmp_path: Path, content: str, words: str) -> None:
+def test_eval_labels_reports_a_bad_file_in_one_line(tmp_path: Path, content: str,
+                                                    words: str) -> None:
     path = tmp_path / "bad.jsonl"
     path.write_text(content, encoding="utf-8")
     result = sxp("eval", "labels", str(path))

@@ -5,21 +5,28 @@ from __future__ import annotations
 import csv
 import json
 from collections import Counter
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 
 from services.ingest.domain import CleanProfile, Rejection, validate_submission
 from sxp_cli.fixtures import (
-    INPUT_FIELDS, MALFORMED_REASONS, FixtureRow, corrupt_lines, generate_fixture_rows,
-    generate_profiles, to_jsonl_lines, write_csv, write_jsonl,
+    INPUT_FIELDS,
+    MALFORMED_REASONS,
+    FixtureRow,
+    corrupt_lines,
+    generate_fixture_rows,
+    generate_profiles,
+    to_jsonl_lines,
+    write_csv,
+    write_jsonl,
 )
 from sxp_common.redaction import contains_contact_data
 
 pytestmark = pytest.mark.unit
 
-NOW = datetime(2026, 11, 22, tzinfo=timezone.utc)
+NOW = datetime(2026, 11, 22, tzinfo=UTC)
 COUNT = 3000
 TEXT_FIELDS = ("display_name", "bio", "location", "category", "profile_url", "external_url")
 

@@ -7,8 +7,15 @@ import random
 import pytest
 
 from services.enrichment_gate.domain import (
-    BUDGET_EXCEEDED, LABEL_NOT_ALLOWED, LOW_CONFIDENCE, NO_ROUTE, Candidate, GatePolicy,
-    PolicyError, load_policy, policy_from_dict,
+    BUDGET_EXCEEDED,
+    LABEL_NOT_ALLOWED,
+    LOW_CONFIDENCE,
+    NO_ROUTE,
+    Candidate,
+    GatePolicy,
+    PolicyError,
+    load_policy,
+    policy_from_dict,
 )
 from services.enrichment_gate.planning import decide, match_facts, routes_for, split_name
 
@@ -17,14 +24,16 @@ ROOMY = GatePolicy(budget_per_request_usd=10_000, budget_per_day_usd=10_000)
 
 
 def card(n: int, label: str = "PARTNER", confidence: float = 0.9, **kw: object) -> Candidate:
-    fields = {"persona": "founder", "display_name": "Maria Lopez", "location": "123 Main St, Austin, TX 78701",
+    fields = {"persona": "founder", "display_name": "Maria Lopez",
+              "location": "123 Main St, Austin, TX 78701",
               "external_url": "https://lopezrealty.com"}
     fields.update(kw)
     return Candidate(f"card-{n:05d}", label, confidence, **fields)  # type: ignore[arg-type]
 
 
 def test_disallowed_labels_and_low_confidence_are_refused_with_their_reasons() -> None:
-    decision = decide(ROOMY, {"request_id": "r"}, [card(1, "USER"), card(2, confidence=0.2), card(3)], 0.0)
+    decision = decide(ROOMY, {"request_id": "r"},
+                      [card(1, "USER"), card(2, confidence=0.2), card(3)], 0.0)
     assert decision.refused[LABEL_NOT_ALLOWED] == ["card-00001"]
     assert decision.refused[LOW_CONFIDENCE] == ["card-00002"]
     assert [i["lead_card_id"] for b in decision.batches for i in b.items] == ["card-00003"]
@@ -34,7 +43,8 @@ def test_disallowed_labels_and_low_confidence_are_refused_with_their_reasons() -
 def test_a_request_can_raise_the_minimum_confidence_but_never_lower_it() -> None:
     cards = [card(1, confidence=0.55), card(2, confidence=0.8)]
     assert decide(ROOMY, {"request_id": "r", "min_confidence": 0.7}, cards, 0).approved_count == 1
-    assert decide(ROOMY, {"request_id": "r", "min_confidence": 0.1}, [card(3, confidence=0.4)], 0).approved_count == 0
+    assert decide(ROOMY, {"request_id": "r", "min_confidence": 0.1}, [card(3, confidence=0.4)],
+                  0).approved_count == 0
 
 
 def test_one_thousand_approved_cards_make_four_batches_of_at_most_250() -> None:
@@ -48,13 +58,16 @@ def test_one_thousand_approved_cards_make_four_batches_of_at_most_250() -> None:
 def test_the_budget_is_never_exceeded_whatever_the_request() -> None:
     rng = random.Random(3)
     for _ in range(200):
-        policy = GatePolicy(budget_per_request_usd=rng.uniform(0, 40), budget_per_day_usd=rng.uniform(0, 60))
+        policy = GatePolicy(budget_per_request_usd=rng.uniform(0, 40),
+                            budget_per_day_usd=rng.uniform(0, 60))
         spent = rng.uniform(0, 70)
         request = {"request_id": "r", "budget_usd": rng.choice([None, rng.uniform(0, 30)])}
-        cards = [card(n, confidence=rng.random(), display_name=rng.choice(["Ana Ruiz", "ACME", None]))
+        cards = [card(n, confidence=rng.random(),
+                      display_name=rng.choice(["Ana Ruiz", "ACME", None]))
                  for n in range(rng.randint(0, 300))]
         decision = decide(policy, request, cards, spent)
-        cap = min(policy.budget_per_request_usd, request["budget_usd"] or 1e9, policy.budget_per_day_usd - spent)
+        cap = min(policy.budget_per_request_usd, request["budget_usd"] or 1e9,
+                  policy.budget_per_day_usd - spent)
         assert decision.reserved_usd <= max(cap, 0) + 1e-6
         assert sum(b.reserved_usd for b in decision.batches) == pytest.approx(decision.reserved_usd)
         assert all(len(b.items) <= 250 for b in decision.batches)
@@ -76,12 +89,14 @@ def test_an_exhausted_day_refuses_everything_with_the_reason() -> None:
 
 def test_each_provider_gets_only_the_cards_it_can_match() -> None:
     named_here = match_facts(card(1))
-    assert (named_here["street"], named_here["city"], named_here["state"], named_here["postal_code"]) == (
+    assert (named_here["street"], named_here["city"], named_here["state"],
+            named_here["postal_code"]) == (
         "123 Main St", "Austin", "TX", "78701")
     assert routes_for(named_here, ("apollo", "skiptrace")) == ("apollo", "skiptrace")
     city_only = match_facts(card(7, location="Austin, TX"))
     assert city_only["city"] == "Austin" and city_only["street"] is None
-    assert routes_for(city_only, ("apollo", "skiptrace")) == ("apollo",)  # skip trace needs a full address
+    assert routes_for(city_only, ("apollo", "skiptrace")) == ("apollo",
+                                                              )  # skip trace needs a full address
     nowhere = match_facts(card(2, location=None))
     assert routes_for(nowhere, ("apollo", "skiptrace")) == ("apollo",)
     no_company = match_facts(card(5, external_url="https://linktr.ee/maria"))
@@ -119,11 +134,13 @@ def test_the_packaged_policy_loads_and_a_broken_one_is_one_clear_error(tmp_path)
         policy_from_dict({**base, "apollo": {"usd_per_credit": 0.03, "reveal_phone_number": True}})
     with pytest.raises(PolicyError, match="worst_case_credits"):
         policy_from_dict({**base, "apollo": {"usd_per_credit": 0.03, "worst_case_credits": 9}})
-    quiet = policy_from_dict({**base, "apollo": {"usd_per_credit": 0.05, "reveal_phone_number": False}})
+    quiet = policy_from_dict({**base,
+                              "apollo": {"usd_per_credit": 0.05, "reveal_phone_number": False}})
     assert quiet.worst_case_usd["apollo"] == pytest.approx(0.05)
     with pytest.raises(PolicyError, match="max_batch_size"):
         policy_from_dict({"allowed_labels": [], "min_confidence": 0.5, "providers": [],
-                          "budget_per_request_usd": 1, "budget_per_day_usd": 1, "max_batch_size": 500})
+                          "budget_per_request_usd": 1, "budget_per_day_usd": 1,
+                          "max_batch_size": 500})
     bad = tmp_path / "p.json"
     bad.write_text("{not json")
     with pytest.raises(PolicyError, match="cannot read"):

@@ -16,8 +16,18 @@ import pytest
 from fastavro import parse_schema, schemaless_reader
 
 from services.exporter.domain import (
-    Producer, batch_from_document, batch_id_for, build_batch, canonical_payload, card_from_row,
-    changed_card_ids, checksum_of, is_execution_ready, plan_batches, screen_batches, sign,
+    Producer,
+    batch_from_document,
+    batch_id_for,
+    build_batch,
+    canonical_payload,
+    card_from_row,
+    changed_card_ids,
+    checksum_of,
+    is_execution_ready,
+    plan_batches,
+    screen_batches,
+    sign,
     signature_valid,
 )
 from services.exporter.exporting import load_contract
@@ -52,7 +62,8 @@ def enriched_row(n: int = 2) -> dict[str, Any]:
     """A row of an ENRICHED card joined with its Tier 2 contact and business."""
     contact_id, business_id = uuid.UUID(int=20_000 + n), uuid.UUID(int=30_000 + n)
     return row(n, readiness="ENRICHED", enrichment_status="ENRICHED", contact_id=contact_id,
-               business_id=business_id, contact_contact_id=contact_id, contact_full_name="Ana Díaz", contact_title="CEO",
+               business_id=business_id, contact_contact_id=contact_id, contact_full_name="Ana Díaz",
+               contact_title="CEO",
                contact_email="ana@example.com", contact_email_status="verified",
                contact_phone="+1 512-555-0101", contact_phone_type="mobile",
                contact_do_not_call=False, contact_linkedin_url=None, contact_city="Austin",
@@ -91,7 +102,8 @@ def test_a_labeled_card_carries_labels_scores_and_lineage_but_no_contact_fields(
     assert card["lineage"] == {"profile_id": str(uuid.UUID(int=10_001)), "profile_version": 2,
                                "content_hash": "ab" * 32, "job_id": "job-1",
                                "contact_id": None, "business_id": None}
-    assert card["labels"]["persona"] == {"id": "founder", "confidence": 0.9, "evidence": ["bio:founder"]}
+    assert card["labels"]["persona"] == {"id": "founder", "confidence": 0.9,
+                                         "evidence": ["bio:founder"]}
     assert card["labels"]["industry"] is None
     assert card["base_confidence"] == 0.7123
     assert card["labeled_at"] == "2026-11-01T12:00:00.123Z"
@@ -123,7 +135,8 @@ def test_the_batch_id_depends_on_the_set_of_cards_and_the_transport_only() -> No
     assert batch_id_for("file", ["b", "a"]) == batch_id_for("file", ["a", "b"])
     assert batch_id_for("file", ["a", "b"]) != batch_id_for("queue", ["a", "b"])
     assert batch_id_for("file", ["a", "b"]) != batch_id_for("file", ["a"])
-    later = build_batch("file", cards(row(2), row(1)), Producer("sxp-cli", "ana@laptop"), datetime.now(UTC))
+    later = build_batch("file", cards(row(2), row(1)), Producer("sxp-cli", "ana@laptop"),
+                        datetime.now(UTC))
     first = build_batch("file", cards(row(1), row(2)), PRODUCER, NOW)
     assert (later.batch_id, later.checksum) == (first.batch_id, first.checksum)
 
@@ -131,7 +144,8 @@ def test_the_batch_id_depends_on_the_set_of_cards_and_the_transport_only() -> No
 def test_cards_are_cut_into_batches_of_at_most_the_batch_size_in_id_order() -> None:
     batches = plan_batches("queue", cards(*(row(n) for n in (5, 3, 1, 4, 2))), PRODUCER, NOW, 2)
     assert [b.count for b in batches] == [2, 2, 1]
-    assert [c for b in batches for c in b.card_ids] == [str(uuid.UUID(int=n)) for n in (1, 2, 3, 4, 5)]
+    assert [c for b in batches for c in b.card_ids] == [str(uuid.UUID(int=n)) for n in (1, 2, 3, 4,
+                                                                                        5)]
     with pytest.raises(ValueError):
         plan_batches("queue", [], PRODUCER, NOW, 1001)
 
@@ -146,7 +160,8 @@ def test_a_built_batch_keeps_the_contract_in_json_avro_and_rules() -> None:
 
 def test_the_json_document_and_the_avro_record_on_the_topic_are_the_same_batch() -> None:
     batch = build_batch("queue", cards(row(1), enriched_row(2)), PRODUCER, NOW)
-    decoded = avro.decode("sxp.lead-batch.v1", avro.encode("sxp.lead-batch.v1", batch.avro_record()))
+    decoded = avro.decode("sxp.lead-batch.v1",
+                          avro.encode("sxp.lead-batch.v1", batch.avro_record()))
     assert decoded["created_at"] == batch.created_at
     assert {**decoded, "created_at": batch.document()["created_at"]} == batch.document()
     assert checksum_of(decoded["cards"]) == batch.checksum
@@ -167,7 +182,8 @@ def test_an_enriched_card_whose_contact_row_is_missing_breaks_the_contract() -> 
 
 def test_an_enriched_card_without_any_tier2_fields_breaks_the_contract() -> None:
     empty = enriched_row()
-    empty.update(contact_id=None, contact_contact_id=None, business_id=None, business_business_id=None)
+    empty.update(contact_id=None, contact_contact_id=None, business_id=None,
+                 business_business_id=None)
     errors = contract_errors(build_batch("file", cards(empty), PRODUCER, NOW), CONTRACT)
     assert errors == ["$.cards[0]: matches none of the allowed forms"]
 
@@ -191,7 +207,8 @@ def test_no_contact_value_appears_in_a_contract_error() -> None:
 
 
 def test_screening_refuses_a_bad_batch_and_sends_its_good_cards_in_a_new_batch() -> None:
-    planned = plan_batches("file", cards(row(1), row(2, tribe_confidence=-1.0), row(3)), PRODUCER, NOW, 500)
+    planned = plan_batches("file", cards(row(1), row(2, tribe_confidence=-1.0), row(3)), PRODUCER,
+                           NOW, 500)
     accepted, refused = screen_batches(planned, lambda b: contract_errors(b, CONTRACT), 500)
     assert [r.batch.batch_id for r in refused] == [planned[0].batch_id]
     assert refused[0].errors == ("$.cards[1].labels.tribe.confidence: below the minimum 0",)
@@ -307,6 +324,7 @@ def test_the_reference_receiver_accepts_a_signed_batch_once_and_refuses_a_bad_si
     body = batch.body()
     headers = {"X-SXP-Signature": sign("s3cret", body), "Idempotency-Key": batch.batch_id}
     assert receiver.receive(body, headers)[0] == 201
-    assert receiver.receive(body, headers) == (200, {"status": "duplicate", "batch_id": batch.batch_id})
+    assert receiver.receive(body, headers) == (200,
+                                               {"status": "duplicate", "batch_id": batch.batch_id})
     assert receiver.receive(body, {**headers, "X-SXP-Signature": sign("wrong", body)})[0] == 401
     assert list(receiver.accepted) == [batch.batch_id]

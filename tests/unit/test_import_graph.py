@@ -27,7 +27,8 @@ KNOWN_IMPURE_CLI_IMPORTS = {
         "--dry-run runs the gate's candidate query read-only; moving it behind the command topic "
         "needs a dry-run command revision",
     ("sxp_cli.enrich_cmd", "services.enrichment_gate.reaper"):
-        "`sxp enrich reap` runs the gate's reaper once; a reap command kind is not in the contract yet",
+        "`sxp enrich reap` runs the gate's reaper once; a reap command kind is not in the contract "
+        "yet",
 }
 
 

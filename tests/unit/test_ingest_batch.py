@@ -5,20 +5,29 @@ from __future__ import annotations
 import random
 from collections.abc import Sequence
 from dataclasses import replace
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any
 
 import pytest
 
 from services.ingest.batch import (
-    DUPLICATE, NEW_VERSION, REFRESHED, STORED, BatchDecision, ProfileState, count_outcomes,
-    decide_batch, plan_batch, split_fresh, versions_made_by,
+    DUPLICATE,
+    NEW_VERSION,
+    REFRESHED,
+    STORED,
+    BatchDecision,
+    ProfileState,
+    count_outcomes,
+    decide_batch,
+    plan_batch,
+    split_fresh,
+    versions_made_by,
 )
 from services.ingest.domain import CleanProfile, precedence, validate_submission
 
 pytestmark = pytest.mark.unit
 
-NOW = datetime(2026, 11, 22, 12, 0, tzinfo=timezone.utc)
+NOW = datetime(2026, 11, 22, 12, 0, tzinfo=UTC)
 States = dict[str, ProfileState]
 
 

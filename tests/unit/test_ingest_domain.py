@@ -4,24 +4,33 @@ from __future__ import annotations
 
 import dataclasses
 import json
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 import pytest
 
 from services.ingest.domain import (
-    REASON_CODES, CleanProfile, Rejection, partition_key, precedence, to_raw_record,
+    REASON_CODES,
+    CleanProfile,
+    Rejection,
+    partition_key,
+    precedence,
+    to_raw_record,
     validate_submission,
 )
 from sxp_common.hashing import (
-    content_hash, identity_hash, lead_card_id_for, profile_id_for, sha256_hex,
+    content_hash,
+    identity_hash,
+    lead_card_id_for,
+    profile_id_for,
+    sha256_hex,
 )
 from sxp_common.redaction import REDACTION_TOKEN, contains_contact_data
 
 pytestmark = pytest.mark.unit
 
-NOW = datetime(2026, 11, 22, 12, 0, tzinfo=timezone.utc)
+NOW = datetime(2026, 11, 22, 12, 0, tzinfo=UTC)
 RAW_SCHEMA = Path(__file__).resolve().parents[2] / "contracts" / "sxp.profiles.raw.v1.avsc"
 
 
@@ -220,7 +229,7 @@ def test_a_clean_profile_keeps_its_fields_and_is_not_flagged() -> None:
     profile = accepted(verified=True, collected_at="2026-11-01T11:00:00+01:00")
     assert (profile.display_name, profile.followers, profile.verified) == ("María López", 12_400,
                                                                           True)
-    assert profile.collected_at == datetime(2026, 11, 1, 10, 0, tzinfo=timezone.utc)
+    assert profile.collected_at == datetime(2026, 11, 1, 10, 0, tzinfo=UTC)
     assert not profile.contact_data_removed
 
 
@@ -238,7 +247,7 @@ def test_to_raw_record_carries_exactly_the_raw_schema_fields() -> None:
     record = to_raw_record(accepted(), version=3)
     assert list(record) == [field["name"] for field in schema["fields"]]
     assert record["version"] == 3 and record["platform"] == "tiktok"
-    assert record["collected_at"] == datetime(2026, 11, 1, 10, 0, tzinfo=timezone.utc)
+    assert record["collected_at"] == datetime(2026, 11, 1, 10, 0, tzinfo=UTC)
 
 
 def test_precedence_is_decided_by_the_data_not_by_arrival() -> None:

@@ -11,8 +11,13 @@ from pydantic import ValidationError
 from services.adapter.providers import apollo, skiptrace
 from services.adapter.providers.base import ProviderHTTPError, describe_failure, name_parts
 from services.adapter.providers.models import (
-    ApolloBulkMatchRequest, ApolloBulkMatchResponse, ApolloPersonDetail, PersonQuery,
-    ProviderResult, SkipTracePhone, SkipTraceResponse,
+    ApolloBulkMatchRequest,
+    ApolloBulkMatchResponse,
+    ApolloPersonDetail,
+    PersonQuery,
+    ProviderResult,
+    SkipTracePhone,
+    SkipTraceResponse,
 )
 from services.adapter.providers.waterfall import routable_by_name, run_waterfall
 from services.sandbox import apollo_fake, skiptrace_fake
@@ -48,10 +53,12 @@ def test_skip_trace_needs_a_full_name_and_a_full_address() -> None:
     assert skiptrace.skiptrace_routable(q(full_name="Ana Lopez", **FULL))
     assert skiptrace.skiptrace_routable(q(first_name="Ana", last_name="Lopez", **FULL))
     assert not skiptrace.skiptrace_routable(q(full_name="Ana Lopez", city="Austin"))
-    assert not skiptrace.skiptrace_routable(q(first_name="Ana", last_name="Lopez", postal_code="78701"))
+    assert not skiptrace.skiptrace_routable(q(first_name="Ana", last_name="Lopez",
+                                              postal_code="78701"))
     assert not skiptrace.skiptrace_routable(q(full_name="Ana Lopez", city="Austin", state="TX"))
     for missing in FULL:
-        assert not skiptrace.skiptrace_routable(q(full_name="Ana Lopez", **{k: v for k, v in FULL.items() if k != missing}))
+        assert not skiptrace.skiptrace_routable(q(full_name="Ana Lopez",
+                                                  **{k: v for k, v in FULL.items() if k != missing}))
     assert not skiptrace.skiptrace_routable(q(full_name="Cher", **FULL))
     assert not skiptrace.skiptrace_routable(q(full_name="Ana Lopez"))
 
@@ -276,12 +283,15 @@ def test_the_skip_trace_sandbox_refuses_a_request_without_a_full_address_as_a_40
     for missing in ADDRESS:
         partial = {k: v for k, v in ADDRESS.items() if k != missing}
         status, body = skiptrace_fake.skip_trace({"requests": [
-            {"requestId": "1", "name": {"first": "Ana", "last": "Lopez"}, "propertyAddress": ADDRESS},
-            {"requestId": "2", "name": {"first": "Ana", "last": "Lopez"}, "propertyAddress": partial}]})
+            {"requestId": "1", "name": {"first": "Ana", "last": "Lopez"},
+             "propertyAddress": ADDRESS},
+            {"requestId": "2", "name": {"first": "Ana", "last": "Lopez"},
+             "propertyAddress": partial}]})
         assert status == 400
         assert body == {"status": {"code": 400, "text": "Bad Request",
                                    "message": f"requests[1].propertyAddress.{missing} is required"}}
-    assert skiptrace_fake.skip_trace({"requests": [{"requestId": "1", "propertyAddress": ADDRESS}]})[0] == 200
+    assert skiptrace_fake.skip_trace({"requests": [{"requestId": "1",
+                                                    "propertyAddress": ADDRESS}]})[0] == 200
 
 
 def test_the_skip_trace_sandbox_matches_about_sixty_percent_of_traceable_requests() -> None:

@@ -8,7 +8,11 @@ from datetime import UTC, datetime
 import pytest
 
 from sxp_common.retry import (
-    CircuitBreaker, CircuitOpenError, RetryableHTTPError, RetryPolicy, call_with_retries,
+    CircuitBreaker,
+    CircuitOpenError,
+    RetryableHTTPError,
+    RetryPolicy,
+    call_with_retries,
     parse_retry_after,
 )
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
+
 def split_statements(script: str) -> list[str]:
     """Split on semicolons that end a line, never inside a $$ … $$ body."""
     statements: list[str] = []

@@ -19,11 +19,26 @@ from typing import Any
 import httpx
 
 from services.adapter.providers.base import (
-    HttpProviderClient, credential_for, DEFAULT_TIMEOUT, CallSettings, Sleep, clean, failed_results, name_parts,
+    DEFAULT_TIMEOUT,
+    CallSettings,
+    HttpProviderClient,
+    Sleep,
+    clean,
+    credential_for,
+    failed_results,
+    name_parts,
 )
 from services.adapter.providers.models import (
-    APOLLO_MAX_DETAILS, ApolloBulkMatchRequest, ApolloBulkMatchResponse, ApolloOrganization,
-    ApolloPerson, ApolloPersonDetail, BusinessFields, ContactFields, PersonQuery, ProviderResult,
+    APOLLO_MAX_DETAILS,
+    ApolloBulkMatchRequest,
+    ApolloBulkMatchResponse,
+    ApolloOrganization,
+    ApolloPerson,
+    ApolloPersonDetail,
+    BusinessFields,
+    ContactFields,
+    PersonQuery,
+    ProviderResult,
 )
 from sxp_common import enrichment_routing as routing
 from sxp_common.masking import fingerprint, mask_email, mask_phone
@@ -184,7 +199,8 @@ class ApolloClient(HttpProviderClient):
         api_key = credential_for(settings.apollo_api_key, base_url)
         return cls(http, base_url, api_key, usd_per_credit, **kwargs)  # type: ignore[arg-type]
 
-    def build_request(self, chunk: list[PersonQuery]) -> tuple[dict[str, str], Any, dict[str, str] | None]:
+    def build_request(self,
+                      chunk: list[PersonQuery]) -> tuple[dict[str, str], Any, dict[str, str] | None]:
         """One bulk_match call: at most 10 details, reveal flags as query parameters."""
         request = ApolloBulkMatchRequest(
             details=[build_detail(q) for q in chunk],
@@ -195,7 +211,8 @@ class ApolloClient(HttpProviderClient):
                    "Accept": "application/json", "Cache-Control": "no-cache"}
         return headers, request.body(), request.query_params()
 
-    def map_answer(self, chunk: list[PersonQuery], body: Any, request_id: str) -> tuple[list[ProviderResult], str]:
+    def map_answer(self, chunk: list[PersonQuery], body: Any,
+                   request_id: str) -> tuple[list[ProviderResult], str]:
         """Matches aligned with the details sent; credits shared among the matched people."""
         answer = ApolloBulkMatchResponse.model_validate(body)
         results = map_response(chunk, answer, self.usd_per_credit, request_id)

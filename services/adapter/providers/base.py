@@ -20,11 +20,15 @@ from typing import Any, Protocol, runtime_checkable
 import httpx
 
 from services.adapter.providers.models import PersonQuery, ProviderResult
-from sxp_common.settings import SANDBOX_API_KEY, is_loopback
 from sxp_common.retry import (
-    CircuitBreaker, CircuitOpenError, RetryableHTTPError, RetryPolicy, call_with_retries,
+    CircuitBreaker,
+    CircuitOpenError,
+    RetryableHTTPError,
+    RetryPolicy,
+    call_with_retries,
     parse_retry_after,
 )
+from sxp_common.settings import SANDBOX_API_KEY, is_loopback
 
 log = logging.getLogger("sxp.adapter.providers")
 
@@ -233,11 +237,13 @@ class HttpProviderClient:
                                  timeout=call.timeout, sleep=call.sleep, rng=call.rng)
         self.max_concurrency = max_concurrency
 
-    def build_request(self, chunk: list[PersonQuery]) -> tuple[dict[str, str], Any, dict[str, str] | None]:
+    def build_request(self,
+                      chunk: list[PersonQuery]) -> tuple[dict[str, str], Any, dict[str, str] | None]:
         """Headers, JSON body and query parameters of one call (provider-specific)."""
         raise NotImplementedError
 
-    def map_answer(self, chunk: list[PersonQuery], body: Any, request_id: str) -> tuple[list[ProviderResult], str]:
+    def map_answer(self, chunk: list[PersonQuery], body: Any,
+                   request_id: str) -> tuple[list[ProviderResult], str]:
         """One result per query from the provider's JSON answer, and a note for the log."""
         raise NotImplementedError
 
@@ -245,17 +251,20 @@ class HttpProviderClient:
         """One result per query, in order; `max_batch` people per HTTP call."""
         if not queries:
             return []
-        return await run_chunks(chunked(queries, self.max_batch), self._enrich_chunk, self.max_concurrency)
+        return await run_chunks(chunked(queries, self.max_batch), self._enrich_chunk,
+                                self.max_concurrency)
 
     async def _enrich_chunk(self, chunk: list[PersonQuery]) -> list[ProviderResult]:
         """One call for a chunk; every failure becomes "failed" results, never an exception."""
         request_id = uuid.uuid4().hex
         if not self._api_key:
-            log.warning("%s call skipped request_id=%s size=%d: no API key", self.name, request_id, len(chunk))
+            log.warning("%s call skipped request_id=%s size=%d: no API key", self.name, request_id,
+                        len(chunk))
             return failed_results(chunk, self.name, "auth error: missing API key", request_id)
         headers, body, params = self.build_request(chunk)
         try:
-            response = await guarded_post(self.http, self.url, headers=headers, json=body, params=params,
+            response = await guarded_post(self.http, self.url, headers=headers, json=body,
+                                          params=params,
                                           call=self.call)
             request_id = response.headers.get("x-request-id") or request_id
             results, note = self.map_answer(chunk, response.json(), request_id)
@@ -264,6 +273,7 @@ class HttpProviderClient:
             log.warning("%s call failed request_id=%s size=%d error=%s %s", self.name, request_id,
                         len(chunk), error, " ".join(getattr(exc, "__notes__", [])))
             return failed_results(chunk, self.name, error, request_id)
-        log.info("%s call done request_id=%s size=%d matched=%d%s", self.name, request_id, len(chunk),
+        log.info("%s call done request_id=%s size=%d matched=%d%s", self.name, request_id,
+                 len(chunk),
                  sum(r.status == "matched" for r in results), note)
         return results

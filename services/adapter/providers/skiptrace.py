@@ -23,12 +23,28 @@ from typing import Any
 import httpx
 
 from services.adapter.providers.base import (
-    HttpProviderClient, credential_for, DEFAULT_TIMEOUT, CallSettings, Sleep, clean, failed_results, name_parts,
+    DEFAULT_TIMEOUT,
+    CallSettings,
+    HttpProviderClient,
+    Sleep,
+    clean,
+    credential_for,
+    failed_results,
+    name_parts,
 )
 from services.adapter.providers.models import (
-    SKIPTRACE_MAX_REQUESTS, ContactFields, PersonQuery, ProviderResult, SkipTraceAddress,
-    SkipTraceName, SkipTraceOptions, SkipTracePerson, SkipTracePhone, SkipTraceRequest,
-    SkipTraceRequestItem, SkipTraceResponse,
+    SKIPTRACE_MAX_REQUESTS,
+    ContactFields,
+    PersonQuery,
+    ProviderResult,
+    SkipTraceAddress,
+    SkipTraceName,
+    SkipTraceOptions,
+    SkipTracePerson,
+    SkipTracePhone,
+    SkipTraceRequest,
+    SkipTraceRequestItem,
+    SkipTraceResponse,
 )
 from sxp_common import enrichment_routing as routing
 from sxp_common.masking import fingerprint, mask_email, mask_phone
@@ -179,7 +195,8 @@ class SkipTraceClient(HttpProviderClient):
         api_key = credential_for(settings.skiptrace_api_key, base_url)
         return cls(http, base_url, api_key, usd_per_match, **kwargs)  # type: ignore[arg-type]
 
-    def build_request(self, chunk: list[PersonQuery]) -> tuple[dict[str, str], Any, dict[str, str] | None]:
+    def build_request(self,
+                      chunk: list[PersonQuery]) -> tuple[dict[str, str], Any, dict[str, str] | None]:
         """One skip-trace call with Bearer auth; TCPA-listed phones excluded unless asked."""
         request = SkipTraceRequest(
             requests=[build_request_item(q) for q in chunk],
@@ -189,8 +206,10 @@ class SkipTraceClient(HttpProviderClient):
                    "Content-Type": "application/json", "Accept": "application/json"}
         return headers, request.model_dump(exclude_none=True), None
 
-    def map_answer(self, chunk: list[PersonQuery], body: Any, request_id: str) -> tuple[list[ProviderResult], str]:
+    def map_answer(self, chunk: list[PersonQuery], body: Any,
+                   request_id: str) -> tuple[list[ProviderResult], str]:
         """Persons matched by requestId (else position); only matches are billed."""
-        results = map_response(chunk, SkipTraceResponse.model_validate(body), self.usd_per_match, request_id)
+        results = map_response(chunk, SkipTraceResponse.model_validate(body), self.usd_per_match,
+                               request_id)
         _log_matches(results)
         return results, ""

@@ -10,10 +10,12 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable, Mapping, Sequence
 
-from services.adapter.providers.apollo import PROVIDER as APOLLO, apollo_routable
+from services.adapter.providers.apollo import PROVIDER as APOLLO
+from services.adapter.providers.apollo import apollo_routable
 from services.adapter.providers.base import Provider
 from services.adapter.providers.models import PersonQuery, ProviderResult
-from services.adapter.providers.skiptrace import PROVIDER as SKIPTRACE, skiptrace_routable
+from services.adapter.providers.skiptrace import PROVIDER as SKIPTRACE
+from services.adapter.providers.skiptrace import skiptrace_routable
 from sxp_common import enrichment_routing as routing
 
 log = logging.getLogger("sxp.adapter.providers")

@@ -68,7 +68,8 @@ CREATE TABLE contact.provider_responses (
 
 GRANTS = """
 GRANT USAGE ON SCHEMA enrichment TO sxp_enrichment_gate, sxp_adapter;
-GRANT SELECT, INSERT ON enrichment.requests, enrichment.batches, enrichment.ledger TO sxp_enrichment_gate;
+GRANT SELECT, INSERT ON enrichment.requests, enrichment.batches, enrichment.ledger TO
+sxp_enrichment_gate;
 GRANT USAGE, SELECT ON SEQUENCE enrichment.ledger_entry_id_seq TO sxp_enrichment_gate, sxp_adapter;
 GRANT SELECT ON enrichment.requests, enrichment.batches TO sxp_adapter;
 GRANT UPDATE (settled_usd, outcome, status, settled_at) ON enrichment.batches TO sxp_adapter;

@@ -44,7 +44,8 @@ def upgrade() -> None:
 
 def downgrade() -> None:
     op.execute("DROP FUNCTION IF EXISTS enrichment.batch_spend(text)")
-    op.execute("REVOKE UPDATE (status, settled_usd, settled_at) ON enrichment.batches FROM sxp_enrichment_gate")
+    op.execute("REVOKE UPDATE (status, settled_usd, settled_at) ON enrichment.batches FROM "
+               "sxp_enrichment_gate")
     op.execute("DROP INDEX IF EXISTS enrichment.batches_open")
     op.execute("REVOKE UPDATE (request_id, status, cost_usd, result, fetched_at, batch_id) "
                "ON contact.provider_responses FROM sxp_adapter")
