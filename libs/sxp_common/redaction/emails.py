@@ -67,7 +67,8 @@ _LOCAL_TAIL_RE = re.compile(
 _EMAIL_CUE_RE = re.compile(
     "|".join(re.escape(fold_word(c)) for c in EMAIL_CUES), re.IGNORECASE
 )
-_SPACED_RUN_RE = re.compile(r"(?<!\S)(?:[^\s] ){4,}[^\s](?!\S)")
+_SPACED_CHAR = rf"[{_L}._%+'@-]"  # only characters of an address: "✨ j a n e @ …" starts at j
+_SPACED_RUN_RE = re.compile(rf"(?<!\S)(?:{_SPACED_CHAR} ){{4,}}{_SPACED_CHAR}(?!\S)")
 _PLAIN_RE = re.compile(rf"[{_L}._%+'-]+@{_LABEL}(?:\.{_LABEL})*\.[^\W\d_]{{2,24}}")
 _TLDS = frozenset(fold_word(t) for t in TLDS)
 
