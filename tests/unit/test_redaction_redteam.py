@@ -43,8 +43,11 @@ def _cases(name: str) -> list[dict]:
 
 
 REDTEAM = _cases("redteam_contacts.jsonl")
-# Known misses of the tuned set, by case id, with the reason (none today).
-KNOWN_MISSES: dict[str, str] = {}
+# Known misses of the tuned set, by case id, with the reason.
+KNOWN_MISSES: dict[str, str] = {
+    "email_r2-449": "spaces inside words ('ja ne@gm ail.com'): joining them would glue "
+                    "ordinary words of a sentence to any address next to them",
+}
 
 
 def _out(text: str) -> str:
