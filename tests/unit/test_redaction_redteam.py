@@ -114,7 +114,12 @@ BLIND_PATH = DATA / "redteam_blind.jsonl"
 BLIND = _cases(BLIND_PATH.name) if BLIND_PATH.exists() else []
 # Misses measured on the blind set when it was first run, by case id and reason. Fixing one
 # is welcome (remove it here); a new miss fails the test.
-BLIND_KNOWN_MISSES: dict[str, str] = {}
+BLIND_KNOWN_MISSES: dict[str, str] = {
+    "blind-phone-072": "'Order 0857-1234-5678': 'order' is an ID cue (order numbers stay), "
+                       "so a phone written right after it is taken for an order number",
+    "blind-negative-149": "'Fortnite 1234-5678-9012' (a creator code) has a phone's shape",
+    "blind-negative-178": "'Timestamp 1718000000': ten bare digits read as a phone",
+}
 
 
 @pytest.mark.skipif(not BLIND, reason="the blind set is not written yet")
