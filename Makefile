@@ -29,6 +29,7 @@ test-e2e: install
 bench: install
 	$(PY) bench/pipeline_bench.py
 	$(PY) bench/labeler_bench.py
+	$(PY) bench/redaction_bench.py
 
 stack-up: install
 	$(SXP) stack up

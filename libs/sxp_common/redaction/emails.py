@@ -52,7 +52,7 @@ _ANCHOR_RE = re.compile(
 )
 _SEP_RE = re.compile(
     rf"(?P<plain>\.)(?=[{_L}])"
-    rf"|(?P<spaced>[ \t]+\.[ \t]*)(?=[{_L}])"
+    rf"|(?P<spaced>[ \t]+\.[ \t]*|\.[ \t]+(?=[a-z]{{2,24}}(?![{_L}])))(?=[{_L}])"
     rf"|(?P<obf>\s*{_OPEN}\s*(?:\.|{_DOT_LAT}|{_DOT_NON})\s*{_CLOSE}\s*"
     rf"|\s*([-_*])(?:{_DOT_LAT})\4\s*|[ \t]+(?:{_DOT_LAT})[ \t]+|[ \t]*(?:{_DOT_NON})[ \t]*)",
     re.IGNORECASE,
@@ -67,9 +67,15 @@ _LOCAL_TAIL_RE = re.compile(
 _EMAIL_CUE_RE = re.compile(
     "|".join(re.escape(fold_word(c)) for c in EMAIL_CUES), re.IGNORECASE
 )
-_SPACED_RUN_RE = re.compile(r"(?<!\S)(?:[^\s] ){4,}[^\s](?!\S)")
+_SPACED_CHAR = rf"[{_L}._%+'@-]"  # only characters of an address: "✨ j a n e @ …" starts at j
+_SPACED_RUN_RE = re.compile(rf"(?<!\S)(?:{_SPACED_CHAR} ){{4,}}{_SPACED_CHAR}(?!\S)")
 _PLAIN_RE = re.compile(rf"[{_L}._%+'-]+@{_LABEL}(?:\.{_LABEL})*\.[^\W\d_]{{2,24}}")
 _TLDS = frozenset(fold_word(t) for t in TLDS)
+# "janeATgmailDOTcom": lowercase parts glued with capital AT and DOT, a known TLD last.
+_GLUED_RE = re.compile(
+    r"(?<![A-Za-z0-9])[a-z0-9][a-z0-9._-]*AT[a-z0-9][a-z0-9-]*(?:DOT[a-z0-9-]+)*DOT"
+    r"(?P<tld>[a-z]{2,24})(?![A-Za-z0-9])"
+)
 
 
 _AT_WORD_TRIGGER_RE = re.compile("|".join(
@@ -78,6 +84,8 @@ _AT_WORD_TRIGGER_RE = re.compile("|".join(
 
 def has_email_trigger(text: str, lower: str) -> bool:
     """Cheap test: could folded text (and its lowercase) hold an "@" or an at-word?"""
+    if "DOT" in text and _GLUED_RE.search(text):
+        return True
     if "@" in text or ("at" in lower and (" at " in lower or "at]" in lower or "at)" in lower
                                          or "at}" in lower or "at>" in lower or "at-" in lower
                                          or "at_" in lower or "at*" in lower or "at\t" in lower
@@ -186,6 +194,9 @@ def email_spans(text: str) -> list[Span]:
             out.append(Span(start, end, KIND_EMAIL))
     if "@" in text:
         out.extend(_spaced_letters(text))
+    if "DOT" in text:
+        out.extend(Span(m.start(), m.end(), KIND_EMAIL) for m in _GLUED_RE.finditer(text)
+                   if m.group("tld") in _TLDS)
     return out
 
 

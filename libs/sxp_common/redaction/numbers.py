@@ -27,6 +27,7 @@ _GROUPED_NUMBER = re.compile(r"\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d{1,3}(?:\.\d{3})+(
 _SPACE_THOUSANDS = re.compile(r"\d{1,3}(?: \d{3})+")
 _THREE_THREES = re.compile(r"\d{3} \d{3} \d{3}")
 _DECIMAL = re.compile(r"\d+[.,]\d+")
+_DECIMAL_PAIR = re.compile(r"\d{1,3}\.\d{2,}(?:[ ,;]+-?\d{1,3}\.\d{2,})+")  # 48.8566 2.3522
 _IP = re.compile(r"\d{1,3}(?:\.\d{1,3}){3}")
 _ISBN = re.compile(r"97[89][\- ]?\d(?:[\- ]?\d){9}")
 _TAX_ID = re.compile(r"\d{2}\.\d{3}\.\d{3}/\d{4}-\d{2}|\d{3}\.\d{3}\.\d{3}-\d{2}")  # CNPJ, CPF
@@ -76,14 +77,15 @@ def never_phone_shape(run: str, cued: bool) -> bool:
     """Shapes no one writes a phone in: grouped counts, decimals, IPs, ISBNs, year lists.
 
     Space-grouped thousands ("612 345 678") are phones when cued or 9+ digits, unless they end
-    in 000 ("10 000 000").
+    in 000 ("10 000 000"); a leading 0 ("0 800 123 456 789") is a trunk prefix, never a count.
     """
     bare = run.strip("()")
     if any(r.fullmatch(bare) for r in (_GROUPED_NUMBER, _IP, _ISBN, _TAX_ID)):
         return True
-    if _DECIMAL.fullmatch(bare):
+    if _DECIMAL.fullmatch(bare) or _DECIMAL_PAIR.fullmatch(bare):
         return not cued
-    if _SPACE_THOUSANDS.fullmatch(bare):  # "612 345 678" is a Spanish mobile, "1 234 567" a count
+    if _SPACE_THOUSANDS.fullmatch(bare) and bare[0] != "0":  # no count starts with a 0
+        # "612 345 678" is a Spanish mobile, "1 234 567" a count
         return bare.endswith("000") or not (cued or _THREE_THREES.fullmatch(bare))
     groups = _DIGIT_GROUP.findall(bare)
     if len(groups) < 2:
