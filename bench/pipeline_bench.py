@@ -66,8 +66,10 @@ def main() -> None:
         elapsed = time.monotonic() - started
         print(f"profiles published:          {report.published}")
         print(f"lead cards labeled:          {state['labeled']}")
-        print(f"publish only:                {report.published / (published_at - started):,.0f} profiles/s")
-        print(f"end to end (publish→labeled): {elapsed:.2f} s, {report.published / elapsed:,.0f} profiles/s")
+        print(f"publish only:                {report.published / (published_at - started):,.0f} "
+              f"profiles/s")
+        print(f"end to end (publish→labeled): {elapsed:.2f} s, {report.published / elapsed:,.0f} "
+              f"profiles/s")
     finally:
         if not args.keep:
             services_down(settings)

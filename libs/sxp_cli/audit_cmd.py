@@ -35,9 +35,12 @@ async def fetch_trail(
     """Audit rows for a batch, a lead card, or since a time, oldest first."""
     if batch:
         # The batch's own events, plus the handoffs that carried any of its cards onward.
-        where, arg = """batch_id = $1 OR (event_type IN ('handoff_emitted', 'handoff_failed')
-            AND lead_card_ids ?| (SELECT coalesce(array_agg(DISTINCT id), '{}') FROM audit.audit_log,
-                                  jsonb_array_elements_text(lead_card_ids) AS id WHERE batch_id = $1))""", batch
+        where = """batch_id = $1 OR (event_type IN ('handoff_emitted', 'handoff_failed')
+            AND lead_card_ids ?| (SELECT coalesce(array_agg(DISTINCT id), '{}')
+                                  FROM audit.audit_log,
+                                       jsonb_array_elements_text(lead_card_ids) AS id
+                                  WHERE batch_id = $1))"""
+        arg = batch
     elif lead_card:
         where, arg = "lead_card_ids ? $1", lead_card
     else:

@@ -51,8 +51,10 @@ async def job_counts(settings: Settings, job_id: str) -> dict[str, int]:
 
 
 def is_drained(state: dict[str, int], published: int) -> bool:
-    """Ingest has seen every published row and every profile has a lead card labeled at its version."""
-    return state["received"] >= published and state["labeled"] == state["cards"] == state["profiles"]
+    """Ingest has seen every published row and every profile has a lead card labeled at its
+    version."""
+    received_all = state["received"] >= published
+    return received_all and state["labeled"] == state["cards"] == state["profiles"]
 
 
 def wait_for_drain(settings: Settings, job_id: str, published: int,
@@ -186,8 +188,10 @@ def run_enrichment_step(console: Console, settings: Settings) -> bool:
     console.print(table)
     checks = {
         "spend within the reservation": result["settled_usd"] <= result["reserved_usd"] + 1e-6,
-        "reservation within the request budget": result["reserved_usd"] <= policy.budget_per_request_usd + 1e-6,
-        "every approved card enriched or failed": result["enriched"] + result["failed"] == result["cards"],
+        "reservation within the request budget":
+            result["reserved_usd"] <= policy.budget_per_request_usd + 1e-6,
+        "every approved card enriched or failed":
+            result["enriched"] + result["failed"] == result["cards"],
     }
     for name, ok in checks.items():
         console.print(f"{'[green]ok[/]' if ok else '[red]FAILED[/]'}  {name}")

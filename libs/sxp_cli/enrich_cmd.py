@@ -42,7 +42,8 @@ def build_command(labels: list[str], min_confidence: float | None, limit: int | 
     wanted = [label.strip().upper() for label in labels]
     unknown = [label for label in wanted if label not in EXECUTION_LABELS]
     if not wanted or unknown:
-        raise ValueError(f"--label must be one of {', '.join(EXECUTION_LABELS)}; got {', '.join(unknown) or 'none'}")
+        raise ValueError(f"--label must be one of {', '.join(EXECUTION_LABELS)}; "
+                         f"got {', '.join(unknown) or 'none'}")
     actor = audit.Actor.cli()
     return {
         "request_id": str(uuid.uuid4()), "labels": wanted, "min_confidence": min_confidence,
@@ -157,8 +158,8 @@ def reap(
 ) -> None:
     """Close batches stuck in requested: release their reservation and mark their cards FAILED."""
     settings = Settings()
-    closed = asyncio.run(reap_now(settings,
-                                  settings.enrichment_reap_after_s if older_than is None else older_than))
+    deadline_s = settings.enrichment_reap_after_s if older_than is None else older_than
+    closed = asyncio.run(reap_now(settings, deadline_s))
     rows = [{"batch_id": c.batch_id, "cards": len(c.lead_card_ids), "settled_usd": c.settled_usd,
              "released_usd": c.released_usd} for c in closed]
     if as_json:
@@ -172,7 +173,8 @@ def reap(
 
 
 async def reap_now(settings: Settings, older_than_s: float) -> list[ClosedBatch]:
-    """Run the gate's reaper once as the gate's role (its events leave through the gate's outbox)."""
+    """Run the gate's reaper once as the gate's role (its events leave through the gate's
+    outbox)."""
     pool = await create_service_pool(settings, "enrichment_gate", size=1)
     try:
         return await reap_once(pool, "enrichment_gate", audit.Actor.cli(), older_than_s)

@@ -115,7 +115,8 @@ def export_command(
         help="Deliver a recorded batch again, with the same batch id and checksum.")] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print the batches as JSON.")] = False,
 ) -> None:
-    """Emit Lead Card Batch v1 batches of execution-ready cards not yet exported on the transport."""
+    """Emit Lead Card Batch v1 batches of execution-ready cards not yet exported on the
+    transport."""
     name = check_transport(transport)
     batch_id = check_batch_id(resend_batch) if resend_batch is not None else None
     outcomes = asyncio.run(run_export(Settings(), name, batch_id))

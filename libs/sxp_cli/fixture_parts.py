@@ -127,15 +127,15 @@ class RowGen:
         """A realistic handle, unique on its platform."""
         rng = self.rng
         w = HANDLE_WORDS.get(persona.key, "") if persona else ""
-        f, l, c = ctx["f"], ctx["l"], ascii_fold(ctx["city"].split(",")[0])[:10]
+        f, ln, c = ctx["f"], ctx["l"], ascii_fold(ctx["city"].split(",")[0])[:10]
         o = ascii_fold(ctx.get("display") or ctx["org"])
         if persona and persona.is_org:
             options = [o, f"{o}hq", f"{o}official", f"{o}.{c}", f"{o}_{w}", f"get{o}", f"{o}co",
                        f"{c}{w}", f"the{o}{w}"]
         else:
-            options = [f"{f}{l}", f"{f}.{l}", f"{f}_{l}", f"{f}{l}{rng.randint(1, 99)}",
-                       f"the{f}{l}", f"{f}_{l}_", f"its{f}{l}", f"{f}.{c}", f"{f}{l[:1]}",
-                       f"{f}in{c}", f"real{f}{l}"]
+            options = [f"{f}{ln}", f"{f}.{ln}", f"{f}_{ln}", f"{f}{ln}{rng.randint(1, 99)}",
+                       f"the{f}{ln}", f"{f}_{ln}_", f"its{f}{ln}", f"{f}.{c}", f"{f}{ln[:1]}",
+                       f"{f}in{c}", f"real{f}{ln}"]
             if w:
                 options += [f"{f}{w}", f"{f}.{w}", f"{w}with{f}", f"{f}_{w}", f"{w}by{f}"]
         handle = fit_handle(rng.choice(options), platform)
@@ -169,10 +169,10 @@ def row_context(gen: RowGen, lang: Language | None) -> dict[str, str]:
     """Names, place and organization for one row."""
     rng = gen.rng
     first, f = split_name(rng.choice(lang.first if lang else EN_FIRST))
-    last, l = split_name(rng.choice(lang.last if lang else EN_LAST))
+    last, ln = split_name(rng.choice(lang.last if lang else EN_LAST))
     org = rng.choice(POOLS["org_a"]) + (rng.choice(POOLS["org_b"]) if rng.random() < 0.5 else "")
     city = rng.choice(lang.cities if lang else EN_CITIES)
-    return {"first": first, "last": last, "f": f, "l": l, "org": org, "city": city}
+    return {"first": first, "last": last, "f": f, "l": ln, "org": org, "city": city}
 
 
 def slots_for(gen: RowGen, ctx: dict[str, str], persona: Persona, lang: Language | None) -> Slots:
@@ -202,7 +202,8 @@ def make_bio(gen: RowGen, persona: Persona, slots: Slots, lang: Language | None,
         core = [rng.choice(_ROLE_TEMPLATES if not persona.is_org else _ROLE_TEMPLATES[:3])
                 .replace("{role}", rng.choice(persona.roles))]
         extra = [rng.choice(_TOPIC_TEMPLATES), *rng.sample(persona.lines, 2), rng.choice(CTAS)]
-        extra = [e for e, p in zip(extra, (0.6, 0.75, 0.25, 0.35)) if rng.random() < p]
+        odds = (0.6, 0.75, 0.25, 0.35)
+        extra = [e for e, p in zip(extra, odds, strict=True) if rng.random() < p]
     else:
         phrases = lang.phrases[persona.key]
         core = [phrases[0]]
@@ -233,11 +234,11 @@ def make_phone(rng: random.Random, region: str, international: bool) -> str:
 
 def make_email(rng: random.Random, ctx: dict[str, str], handle: str, lang_code: str) -> str:
     """A plausible email address for the row's person or organization."""
-    f, l, o = ctx["f"], ctx["l"], ascii_fold(ctx["org"])
-    local = rng.choice([f"{f}.{l}", f"{f}{l}", f"{f}{rng.randint(1, 99)}", "hello", "bookings",
-                        "collabs", "info", "team", handle.replace(".", "_"), f"{f}.{l[:1]}"])
+    f, ln, o = ctx["f"], ctx["l"], ascii_fold(ctx["org"])
+    local = rng.choice([f"{f}.{ln}", f"{f}{ln}", f"{f}{rng.randint(1, 99)}", "hello", "bookings",
+                        "collabs", "info", "team", handle.replace(".", "_"), f"{f}.{ln[:1]}"])
     providers = _PROVIDERS[lang_code.split("-")[0]].split("|")
-    own = f"{rng.choice([o, f + l])}.{rng.choice(['com', 'co', 'io', 'studio', 'co.uk'])}"
+    own = f"{rng.choice([o, f + ln])}.{rng.choice(['com', 'co', 'io', 'studio', 'co.uk'])}"
     return f"{local}@{rng.choice(providers + [own])}"
 
 

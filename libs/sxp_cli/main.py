@@ -153,7 +153,9 @@ def preview(
 
 
 @app.command()
-def stats(as_json: Annotated[bool, typer.Option("--json", help="One JSON object.")] = False) -> None:
+def stats(
+    as_json: Annotated[bool, typer.Option("--json", help="One JSON object.")] = False
+) -> None:
     """Rows per table, messages per topic, consumer lag, label coverage and spend."""
     from sxp_cli.stats import collect_stats
 

@@ -69,7 +69,8 @@ async def _append_all(conn: asyncpg.Connection, events: Sequence[dict[str, Any]]
 
 
 async def _head(conn: asyncpg.Connection, table: str) -> str:
-    return await conn.fetchval(f"SELECT row_hash FROM {table} ORDER BY seq DESC LIMIT 1") or GENESIS_HASH
+    head = await conn.fetchval(f"SELECT row_hash FROM {table} ORDER BY seq DESC LIMIT 1")
+    return head or GENESIS_HASH
 
 
 async def replay_audit(settings: Settings, since: datetime | None = None,
@@ -126,7 +127,8 @@ def check_chain(rows: Sequence[Any]) -> str | None:
     for row in rows:
         digest = event_hash(row_to_event(row))
         if digest != row["event_hash"]:
-            return f"live row seq {row['seq']} (event {row['event_id']}) was altered: its content no longer matches its hash"
+            return (f"live row seq {row['seq']} (event {row['event_id']}) was altered: "
+                    "its content no longer matches its hash")
         if row["prev_hash"] != prev or row["row_hash"] != chain_hash(prev, digest):
             return f"live row seq {row['seq']} (event {row['event_id']}) breaks the hash chain"
         prev = row["row_hash"]

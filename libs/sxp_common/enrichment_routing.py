@@ -89,7 +89,8 @@ def apollo_routable(facts: Mapping[str, Any]) -> bool:
 def skiptrace_routable(facts: Mapping[str, Any]) -> bool:
     """Skip trace needs a first and last name AND a full US property address."""
     first, last = name_parts(facts)
-    return bool(first and last) and has_full_address(facts) and is_us_or_unknown(facts.get("country"))
+    named = bool(first and last)
+    return named and has_full_address(facts) and is_us_or_unknown(facts.get("country"))
 
 
 ROUTABLE: Mapping[str, Callable[[Mapping[str, Any]], bool]] = {

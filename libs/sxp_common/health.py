@@ -194,10 +194,12 @@ async def serve_http(monitor: Monitor, port: int, host: str = "0.0.0.0") -> asyn
             path = request[1] if len(request) > 1 else "/"
             verdict = monitor.verdict()
             ok = {"/livez": verdict.live, "/readyz": verdict.ready}.get(path)
-            status = "404 Not Found" if ok is None else "200 OK" if ok else "503 Service Unavailable"
+            status = ("404 Not Found" if ok is None
+                      else "200 OK" if ok else "503 Service Unavailable")
             body = json.dumps(asdict(verdict)).encode()
-            writer.write(f"HTTP/1.1 {status}\r\nContent-Type: application/json\r\n"
-                         f"Content-Length: {len(body)}\r\nConnection: close\r\n\r\n".encode() + body)
+            head = (f"HTTP/1.1 {status}\r\nContent-Type: application/json\r\n"
+                    f"Content-Length: {len(body)}\r\nConnection: close\r\n\r\n")
+            writer.write(head.encode() + body)
             await writer.drain()
         except (TimeoutError, OSError):
             pass

@@ -25,9 +25,11 @@ def _check(settings: Settings) -> tuple[str, str]:
     protocol = settings.kafka_security_protocol.upper()
     mechanism = settings.kafka_sasl_mechanism.upper()
     if protocol not in PROTOCOLS:
-        raise KafkaSecurityError(f"SXP_KAFKA_SECURITY_PROTOCOL must be one of {', '.join(PROTOCOLS)}, not {protocol!r}")
+        raise KafkaSecurityError("SXP_KAFKA_SECURITY_PROTOCOL must be one of "
+                                 f"{', '.join(PROTOCOLS)}, not {protocol!r}")
     if protocol.startswith("SASL") and mechanism not in MECHANISMS:
-        raise KafkaSecurityError(f"SXP_KAFKA_SASL_MECHANISM must be one of {', '.join(MECHANISMS)}, not {mechanism!r}")
+        raise KafkaSecurityError("SXP_KAFKA_SASL_MECHANISM must be one of "
+                                 f"{', '.join(MECHANISMS)}, not {mechanism!r}")
     if protocol.startswith("SASL") and not settings.kafka_username:
         raise KafkaSecurityError(f"{protocol} needs SXP_KAFKA_USERNAME and SXP_KAFKA_PASSWORD")
     return protocol, mechanism

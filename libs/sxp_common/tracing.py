@@ -218,8 +218,8 @@ def configure(service: str, instance: str | None = None, metrics: bool = True) -
         tracer_provider = TracerProvider(resource=resource, sampler=sampler_from_env())
         for exporter in span_exporters_from_env():
             tracer_provider.add_span_processor(BatchSpanProcessor(exporter))
-        readers: list[MetricReader] = (
-            [PeriodicExportingMetricReader(e) for e in metric_exporters_from_env()] if metrics else [])
+        exporters = metric_exporters_from_env() if metrics else []
+        readers: list[MetricReader] = [PeriodicExportingMetricReader(e) for e in exporters]
         meter_provider = MeterProvider(resource=resource, metric_readers=readers)
         trace.set_tracer_provider(tracer_provider)
         _state = _make_state(service, tracer_provider, meter_provider)

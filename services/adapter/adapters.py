@@ -15,7 +15,8 @@ from services.adapter.providers.models import ProviderResult
 async def approved_batch(conn: asyncpg.Connection, batch_id: str) -> dict[str, Any] | None:
     """The batch as the gate approved it (items, providers, reservation) and where it stands."""
     row = await conn.fetchrow(
-        """SELECT batch_id, request_id, status, providers, items, reserved_usd::float8 AS reserved_usd,
+        """SELECT batch_id, request_id, status, providers, items, reserved_usd::float8 AS
+        reserved_usd,
                   outcome IS NOT NULL AS settled
            FROM enrichment.batches WHERE batch_id = $1""", batch_id)
     return None if row is None else dict(row, items=json.loads(row["items"]),
@@ -46,7 +47,8 @@ async def store_results(conn: asyncpg.Connection, results: Sequence[ProviderResu
     if rows:
         await conn.executemany(
             """INSERT INTO contact.provider_responses
-                   (idempotency_key, lead_card_id, provider, request_id, status, cost_usd, result, fetched_at, batch_id)
+                   (idempotency_key, lead_card_id, provider, request_id, status, cost_usd, result,
+                   fetched_at, batch_id)
                VALUES ($1, $2::uuid, $3, $4, $5, $6, $7::jsonb, $8, $9)
                ON CONFLICT (idempotency_key) DO UPDATE SET request_id = EXCLUDED.request_id,
                    status = EXCLUDED.status, cost_usd = EXCLUDED.cost_usd, result = EXCLUDED.result,
@@ -79,17 +81,21 @@ async def write_tier2(conn: asyncpg.Connection, outcomes: Sequence[CardOutcome])
                              *[values[c] for c in _CONTACT_COLUMNS],
                              json.dumps(provenance(o.match, values))))
     if businesses:
+        columns, m = ", ".join(_BUSINESS_COLUMNS), len(_BUSINESS_COLUMNS)
+        params = ", ".join(f"${k}" for k in range(2, 2 + m))
         await conn.executemany(
-            f"""INSERT INTO contact.businesses (business_id, {", ".join(_BUSINESS_COLUMNS)}, provenance)
-                VALUES ($1, {", ".join(f"${n}" for n in range(2, 2 + len(_BUSINESS_COLUMNS)))}, ${2 + len(_BUSINESS_COLUMNS)}::jsonb)
+            f"""INSERT INTO contact.businesses (business_id, {columns}, provenance)
+                VALUES ($1, {params}, ${2 + m}::jsonb)
                 ON CONFLICT (business_id) DO NOTHING""",
             businesses,
         )
     if contacts:
-        n = len(_CONTACT_COLUMNS)
+        columns, n = ", ".join(_CONTACT_COLUMNS), len(_CONTACT_COLUMNS)
+        params = ", ".join(f"${k}" for k in range(4, 4 + n))
         await conn.executemany(
-            f"""INSERT INTO contact.contacts (contact_id, lead_card_id, business_id, {", ".join(_CONTACT_COLUMNS)}, provenance)
-                VALUES ($1, $2::uuid, $3::uuid, {", ".join(f"${k}" for k in range(4, 4 + n))}, ${4 + n}::jsonb)
+            f"""INSERT INTO contact.contacts
+                    (contact_id, lead_card_id, business_id, {columns}, provenance)
+                VALUES ($1, $2::uuid, $3::uuid, {params}, ${4 + n}::jsonb)
                 ON CONFLICT (contact_id) DO UPDATE SET updated_at = now()""",
             contacts,
         )
@@ -112,18 +118,21 @@ async def settle_batch(
     by_provider: dict[str, dict[str, float]],
     status: str, record: dict[str, Any],
 ) -> float:
-    """Settle what providers charged, release the rest of the reservation; return the settled total."""
+    """Settle what providers charged, release the rest of the reservation; return the settled
+    total."""
     settled = round(sum(p["cost_usd"] for p in by_provider.values()), 4)
     entries = [(batch_id, "settle", provider,
                 row["cost_usd"]) for provider, row in by_provider.items()]
     entries.append((batch_id, "release", "*", round(max(reserved - settled, 0.0), 4)))
     await conn.executemany(
-        """INSERT INTO enrichment.ledger (batch_id, kind, provider, amount_usd) VALUES ($1, $2, $3, $4)
+        """INSERT INTO enrichment.ledger (batch_id, kind, provider, amount_usd) VALUES ($1, $2, $3,
+        $4)
            ON CONFLICT (batch_id, kind, provider) DO NOTHING""",
         entries,
     )
     await conn.execute(
-        """UPDATE enrichment.batches SET settled_usd = $2, status = $3, outcome = $4::jsonb, settled_at = now()
+        """UPDATE enrichment.batches SET settled_usd = $2, status = $3, outcome = $4::jsonb,
+        settled_at = now()
            WHERE batch_id = $1""",
         batch_id, settled, status, json.dumps(record, default=str),
     )

@@ -88,7 +88,8 @@ async def _enrich(ctx: ServiceContext, record: InboundRecord, request: dict[str,
 
 async def _run(ctx: ServiceContext, conn: Any, record: InboundRecord,
                batch: dict[str, Any]) -> None:
-    """The waterfall over the approved items, then Tier 2, cards and settlement in one transaction."""
+    """The waterfall over the approved items, then Tier 2, cards and settlement in one
+    transaction."""
     batch_id, actor = batch["batch_id"], audit.Actor.service(ctx.name, ctx.settings.instance_id)
     queries = queries_from_items(batch["items"])
     cached = await cached_results(conn,

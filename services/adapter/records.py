@@ -1,4 +1,5 @@
-"""Audit events of an enrichment batch: started, per-provider outcome and cost, completed or failed."""
+"""Audit events of an enrichment batch: started, per-provider outcome and cost, completed or
+failed."""
 
 from __future__ import annotations
 

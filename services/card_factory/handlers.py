@@ -23,12 +23,14 @@ def latest_per_profile(raws: list[dict]) -> list[dict]:
 async def on_profile_stored(ctx: ServiceContext, records: list[InboundRecord]) -> None:
     """Handle one batch from sxp.profiles.raw.v1."""
     batch = decode_batch(ctx.name, records)
-    cards = [build_structured_card(raw) for raw in latest_per_profile([v for _, v in batch.records])]
+    latest = latest_per_profile([v for _, v in batch.records])
+    cards = [build_structured_card(raw) for raw in latest]
     record_of = {(v["profile_id"], v["version"]): r for r, v in batch.records}
     async with ctx.db().acquire() as conn, conn.transaction():
         stored_versions = await upsert_cards(conn, cards)
         # A card is announced when it holds this version: new, newer, or a redelivery of it.
-        current = [c for c in cards if stored_versions.get(c["lead_card_id"]) == c["profile_version"]]
+        current = [c for c in cards
+                   if stored_versions.get(c["lead_card_id"]) == c["profile_version"]]
         messages = [
             outgoing(LEADCARDS_STRUCTURED, c["lead_card_id"], c,
                      trace_headers(record_of[(c["profile_id"], c["profile_version"])]))

@@ -1,4 +1,5 @@
-"""on_enrichment_command: decide, reserve, mark REQUESTED and stage the batches, in one transaction."""
+"""on_enrichment_command: decide, reserve, mark REQUESTED and stage the batches, in one
+transaction."""
 
 from __future__ import annotations
 

@@ -1,4 +1,5 @@
-"""Wires the exporter: consumes sxp.leadcards.labeled.v1 and sxp.enrichment.completed.v1 as group sxp-exporter."""
+"""Wires the exporter: consumes sxp.leadcards.labeled.v1 and sxp.enrichment.completed.v1 as group
+sxp-exporter."""
 
 from __future__ import annotations
 

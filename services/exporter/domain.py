@@ -262,7 +262,8 @@ def screen_batches(
     errors_of: Callable[[LeadBatch], list[str]],
     size: int,
 ) -> tuple[list[LeadBatch], list[Refusal]]:
-    """Keep batches the contract accepts; refuse the others whole, then re-batch their good cards."""
+    """Keep batches the contract accepts; refuse the others whole, then re-batch their good
+    cards."""
     # Each card of a refused batch is checked alone: cards that pass go out in new batches
     # (new ids); cards that fail stay unclaimed, so they go out once repaired.
     accepted: list[LeadBatch] = []

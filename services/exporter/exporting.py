@@ -154,8 +154,9 @@ async def deliver(
     Holds the batch's lock meanwhile; None when another exporter holds it, or (unless
     `again`) when the batch was delivered since it was read."""
     async with adapters.batch_lock(exporter.pool, batch.batch_id) as conn:
-        if conn is None or (not again and await adapters.batch_status(conn,
-                                                                      batch.batch_id) == "delivered"):
+        delivered = not again and conn is not None and (
+            await adapters.batch_status(conn, batch.batch_id) == "delivered")
+        if conn is None or delivered:
             return None
         try:
             location = await exporter.transport.send(batch)

@@ -92,7 +92,8 @@ def test_the_trail_lists_a_batch_as_json_with_time_actor_and_outcome(projector) 
 
     rows = json.loads(result.stdout)
     assert len(rows) == 3
-    assert all(r["occurred_at"] and r["actor"] == "service:e2e-test@test-1" and r["outcome"] == "ok" for r in rows)
+    assert all(r["occurred_at"] for r in rows)
+    assert all(r["actor"] == "service:e2e-test@test-1" and r["outcome"] == "ok" for r in rows)
     assert sxp("audit", "trail").returncode != 0  # no selector: one-line error
 
 

@@ -83,7 +83,9 @@ def test_enrichment_creates_tier2_only_for_allowed_labels_within_budget(labeled_
     assert enriched_with_contact == result["enriched"]
 
 
-def test_every_enriched_card_has_requested_started_and_completed_audit_events(labeled_cards) -> None:
+def test_every_enriched_card_has_requested_started_and_completed_audit_events(
+    labeled_cards
+) -> None:
     cards = query(labeled_cards, """SELECT lead_card_id::text AS id FROM execution.lead_cards
                                     WHERE enrichment_status = 'ENRICHED' LIMIT 20""")
     assert cards
@@ -134,12 +136,15 @@ def test_no_contact_value_from_the_providers_appears_in_any_service_log(labeled_
     assert [d for d in digits_only if len(d) >= 7 and any(d in p for p in phone_like)] == []
 
 
-def test_stats_show_tier2_only_for_allowed_labels_spend_in_budget_and_a_clean_tier1(labeled_cards) -> None:
+def test_stats_show_tier2_only_for_allowed_labels_spend_in_budget_and_a_clean_tier1(
+    labeled_cards
+) -> None:
     result = sxp("stats", "--json")
     assert result.returncode == 0, result.stderr
     stats = json.loads(result.stdout)
     checks = stats["checks"]
-    assert checks["tier2_contacts_by_execution_label"] and checks["tier2_only_allowed_labels"] is True
+    assert checks["tier2_contacts_by_execution_label"]
+    assert checks["tier2_only_allowed_labels"] is True
     assert checks["within_budget"] is True and stats["spend_usd"] > 0
     assert checks["tier1_rows_scanned"] > 0 and checks["tier1_rows_with_contact_data"] == 0
     assert set(stats["spend_by_provider"]) <= {"apollo", "skiptrace"}

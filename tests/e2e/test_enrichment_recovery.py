@@ -82,16 +82,18 @@ def adapter_stopped(settings: Any) -> Iterator[None]:
 
 
 def dead_letters_for(settings: Any, value: bytes) -> list[dict[str, Any]]:
-    return [d for d in (avro.decode(DEADLETTER, v) for _, v in read_topic(settings,
-                                                                          DEADLETTER)) if d["value"] == value]
+    letters = (avro.decode(DEADLETTER, v) for _, v in read_topic(settings, DEADLETTER))
+    return [d for d in letters if d["value"] == value]
 
 
 def fresh_cards(settings: Any, tmp: Any, count: int, seed: int) -> None:
-    """Publish `count` new profiles (a third with a full US street address) and wait for their labels."""
+    """Publish `count` new profiles (a third with a full US street address) and wait for their
+    labels."""
     rng = random.Random(seed)
     rows = generate_profiles(count, seed=seed)
     for row in rows[::3]:
-        row["location"] = f"{rng.randint(10, 9999)} {rng.choice(STREETS)}, Austin, TX 787{rng.randint(10, 99)}"
+        street = f"{rng.randint(10, 9999)} {rng.choice(STREETS)}"
+        row["location"] = f"{street}, Austin, TX 787{rng.randint(10, 99)}"
     path = tmp / f"profiles-{seed}.jsonl"
     write_jsonl(rows, path)
     publish_and_label(settings, path)
@@ -232,8 +234,8 @@ def test_a_reaped_batch_releases_its_reservation_and_its_cards_can_be_retried(st
     # every answer paid before was reused, none paid again
     assert {k: after[k] for k in paid_by} == paid_by
     # The late message of the reaped batch is refused when the adapter finally reads it.
-    message = next(v for k, v in read_topic(stack,
-                                            ENRICHMENT_REQUESTED) if k == batch["batch_id"].encode())
+    key = batch["batch_id"].encode()
+    message = next(v for k, v in read_topic(stack, ENRICHMENT_REQUESTED) if k == key)
     assert [d["detail"] for d in poll(lambda: dead_letters_for(stack, message), bool,
                                       60)] == ["not_approved"]
 
@@ -257,7 +259,9 @@ BEGIN RAISE EXCEPTION 'injected bad data' USING ERRCODE = '22023'; END $$""",
     WHEN (NEW.outcome IS NOT NULL) EXECUTE FUNCTION public.test_poison_settlement()"""]
 
 
-def test_a_dead_lettered_batch_settles_what_it_paid_fails_its_cards_and_is_retried_from_the_cache(stack, tmp_path) -> None:
+def test_a_dead_lettered_batch_settles_what_it_paid_fails_its_cards_and_is_retried_from_the_cache(
+    stack, tmp_path
+) -> None:
     fresh_cards(stack, tmp_path, 100, seed=59)
     for statement in POISON:
         query(stack, statement)

@@ -1,4 +1,5 @@
-"""Handoff end to end: Lead Card Batch v1 over file (S3 bucket), API and queue, on the real stack."""
+"""Handoff end to end: Lead Card Batch v1 over file (S3 bucket), API and queue, on the real
+stack."""
 
 from __future__ import annotations
 
@@ -97,7 +98,8 @@ def stack(test_stack: Any, job_id: str) -> Any:
 
 @pytest.fixture(scope="module")
 def special_cards(stack: Any, job_id: str) -> dict[str, str]:
-    """Three of our cards changed as the owner: one enriched (Tier 2 rows), one in flight, one broken."""
+    """Three of our cards changed as the owner: one enriched (Tier 2 rows), one in flight, one
+    broken."""
     ids = [r["id"] for r in query(stack, """
         SELECT lead_card_id::text AS id FROM execution.lead_cards WHERE job_id = $1
           AND readiness = 'LABELED' AND enrichment_status = 'NONE' AND persona IS NOT NULL
@@ -159,8 +161,9 @@ def test_the_file_lands_at_its_path_in_the_bucket_and_its_checksum_matches(stack
         assert emitted[0]["checksum"] == batch["checksum"]
 
 
-def test_only_enriched_cards_carry_tier2_fields_and_cards_in_flight_stay_behind(stack, file_export,
-                                                                                special_cards) -> None:
+def test_only_enriched_cards_carry_tier2_fields_and_cards_in_flight_stay_behind(
+    stack, file_export, special_cards
+) -> None:
     _, printed = file_export
     cards = {}
     for batch in (b for b in printed["batches"] if b["status"] == "delivered"):
@@ -171,7 +174,8 @@ def test_only_enriched_cards_carry_tier2_fields_and_cards_in_flight_stay_behind(
     assert enriched["contact"]["email"] == "jane@example.com"
     assert enriched["business"]["name"] == "Rivera Bakery"
     assert enriched["lineage"]["contact_id"] == special_cards["contact_id"]
-    assert all(c["contact"] is None and c["business"] is None for c in cards.values() if c["readiness"] == "LABELED")
+    labeled_only = [c for c in cards.values() if c["readiness"] == "LABELED"]
+    assert all(c["contact"] is None and c["business"] is None for c in labeled_only)
     assert special_cards["in_flight"] not in cards
     assert special_cards["broken"] not in cards
 
@@ -186,7 +190,8 @@ def test_a_batch_that_breaks_the_contract_is_refused_and_audited(stack, file_exp
     failed = audit_events(stack, refused[0]["batch_id"], "handoff_failed")
     assert failed[0]["reason"] == "contract_violation"
     assert failed[0]["lead_card_count"] == refused[0]["count"]
-    assert special_cards["broken"] in json.loads(failed[0]["lead_card_ids"]) or failed[0]["lead_card_ref"]
+    refused_ids = json.loads(failed[0]["lead_card_ids"])
+    assert special_cards["broken"] in refused_ids or failed[0]["lead_card_ref"]
     claimed = scalar(stack, "SELECT count(*) FROM execution.handoff_items WHERE lead_card_id = $1",
                      uuid.UUID(special_cards["broken"]))
     assert claimed == 1  # on the queue only, before it broke; never on file
@@ -261,8 +266,9 @@ def receiver(stack: Any) -> Iterator[Any]:
         server.server_close()
 
 
-def test_the_api_receiver_gets_valid_signatures_and_a_retried_post_is_not_a_second_batch(stack,
-                                                                                         receiver) -> None:
+def test_the_api_receiver_gets_valid_signatures_and_a_retried_post_is_not_a_second_batch(
+    stack, receiver
+) -> None:
     code, printed = sxp_export("--transport", "api")
     assert code == 0
     delivered = [b["batch_id"] for b in printed["batches"] if b["status"] == "delivered"]

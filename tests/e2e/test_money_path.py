@@ -34,7 +34,8 @@ WHERE c.job_id = $1 AND c.readiness IN ('LABELED', 'ENRICHED') AND c.enrichment_
 
 
 def reference_consumer(settings: Any, latest: Path) -> list[dict[str, Any]]:
-    """Run examples/lead_batch_consumer.py over the topic; its reports, and its latest cards file."""
+    """Run examples/lead_batch_consumer.py over the topic; its reports, and its latest cards
+    file."""
     run = subprocess.run(
         [sys.executable, str(ROOT / "examples" / "lead_batch_consumer.py"), "--bootstrap",
          settings.kafka_bootstrap, "--contracts", str(ROOT / "contracts"), "--until-end",
@@ -67,8 +68,9 @@ def enriched(test_stack: Any, tmp_path_factory: pytest.TempPathFactory) -> Any:
     return test_stack
 
 
-def test_cards_enriched_after_their_first_export_reach_the_queue_with_their_contact(enriched,
-                                                                                    tmp_path) -> None:
+def test_cards_enriched_after_their_first_export_reach_the_queue_with_their_contact(
+    enriched, tmp_path
+) -> None:
     cards = query(enriched, """
         SELECT c.lead_card_id::text AS id, c.revision, ct.email, ct.full_name,
                (SELECT min(i.revision) FROM execution.handoff_items i
@@ -77,7 +79,8 @@ def test_cards_enriched_after_their_first_export_reach_the_queue_with_their_cont
         WHERE c.enrichment_status = 'ENRICHED'""")
     assert cards, "no card was enriched"
     # Labeled cards went out at label time; cards that only became ready when enriched did not.
-    assert any(c["first_sent"] < c["revision"] for c in cards), "expected cards exported before enrichment"
+    assert any(c["first_sent"] < c["revision"] for c in cards), \
+        "expected cards exported before enrichment"
     latest_file = tmp_path / "latest.jsonl"
     reference_consumer(enriched, latest_file)
     latest = {c["lead_card_id"]: c for c in map(json.loads, latest_file.read_text().splitlines())}
@@ -85,7 +88,8 @@ def test_cards_enriched_after_their_first_export_reach_the_queue_with_their_cont
         seen = latest[card["id"]]
         assert seen["revision"] == card["revision"], card["id"]
         assert seen["readiness"] == "ENRICHED" and seen["enrichment_status"] == "ENRICHED"
-        assert seen["contact"]["email"] == card["email"] and seen["contact"]["full_name"] == card["full_name"]
+        assert seen["contact"]["email"] == card["email"]
+        assert seen["contact"]["full_name"] == card["full_name"]
 
 
 def test_no_batch_id_is_on_the_topic_twice_even_when_sxp_export_asks_too(enriched,

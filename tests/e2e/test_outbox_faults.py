@@ -62,7 +62,9 @@ def crashed_and_restarted(test_stack: Any,
     return test_stack, report.job_id
 
 
-def test_every_stored_profile_and_card_is_on_its_topic_after_a_crash_before_publish(crashed_and_restarted) -> None:
+def test_every_stored_profile_and_card_is_on_its_topic_after_a_crash_before_publish(
+    crashed_and_restarted
+) -> None:
     settings, job_id = crashed_and_restarted
     profiles = {r["id"] for r in query(settings, """SELECT profile_id::text AS id
                                                     FROM social.raw_social_profiles WHERE job_id =

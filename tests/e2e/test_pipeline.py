@@ -129,7 +129,8 @@ def test_tables_hold_one_profile_and_one_lead_card_per_identity(test_stack, firs
     tables = table_counts(test_stack)
     assert tables["social.raw_social_profiles"] == expected["stored"]
     assert tables["execution.lead_cards"] == expected["stored"]
-    assert tables["social.raw_social_profile_versions"] == expected["stored"] + counts["new_versions"]
+    versions = tables["social.raw_social_profile_versions"]
+    assert versions == expected["stored"] + counts["new_versions"]
     assert tables["contact.contacts"] == tables["contact.businesses"] == 0
 
 
@@ -221,5 +222,6 @@ def test_sigterm_lets_every_service_finish_and_exit_cleanly(test_stack, first_ru
     assert services_down(test_stack) == len(running)
     for instance in running:
         tail = instance.log.read_bytes()[sizes[instance.log]:].decode(errors="replace")
-        assert '"msg": "stopped"' in tail, f"{instance.service}-{instance.index} did not drain and stop"
+        name = f"{instance.service}-{instance.index}"
+        assert '"msg": "stopped"' in tail, f"{name} did not drain and stop"
     assert not [i for i in instances(test_stack) if i.alive]

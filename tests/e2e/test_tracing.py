@@ -84,7 +84,8 @@ def telemetry() -> Iterator[Telemetry]:
 
 
 def profiles_file(path: Path) -> Path:
-    """Four profiles (the first with contact data in its bio), a repeat of the second, one invalid."""
+    """Four profiles (the first with contact data in its bio), a repeat of the second, one
+    invalid."""
     tag = uuid.uuid4().hex[:10]
     rows = [
         {"platform": "x", "username": f"tr_{tag}_a", "display_name": "Dana Reyes",
@@ -209,7 +210,8 @@ async def traced_run(test_stack: Any, telemetry: Telemetry, tmp_path_factory: py
 
 
 def publish_spans(spans: list[ReadableSpan], job_id: str) -> list[ReadableSpan]:
-    return [s for s in spans if s.name == "sxp publish" and s.attributes.get("sxp.job_id") == job_id]
+    return [s for s in spans
+            if s.name == "sxp publish" and s.attributes.get("sxp.job_id") == job_id]
 
 
 def trace_of(spans: list[ReadableSpan], trace_id: int) -> dict[str, ReadableSpan]:
@@ -217,7 +219,9 @@ def trace_of(spans: list[ReadableSpan], trace_id: int) -> dict[str, ReadableSpan
 
 
 @pytest.mark.e2e
-def test_a_published_profile_is_one_trace_through_ingest_card_factory_and_labeler(traced_run) -> None:
+def test_a_published_profile_is_one_trace_through_ingest_card_factory_and_labeler(
+    traced_run
+) -> None:
     roots = publish_spans(traced_run["spans"], traced_run["report"].job_id)
     assert len(roots) == traced_run["report"].published == 6
     first = next(s for s in roots if s.attributes["sxp.source_line"] == 1)
@@ -242,7 +246,8 @@ def test_every_profile_has_a_trace_of_its_own_and_a_rejected_one_ends_at_ingest(
     assert reached[6] == {"sxp publish", "ingest process"}  # the rejected row
     process_spans = [s for s in traced_run["spans"] if s.name.endswith(" process")
                      and s.context.trace_id in {r.context.trace_id for r in roots}]
-    assert all(s.links and s.links[0].context.trace_id != s.context.trace_id for s in process_spans), \
+    assert all(s.links and s.links[0].context.trace_id != s.context.trace_id
+               for s in process_spans), \
         "each record's span links to the batch span it was handled in"
 
 
@@ -272,9 +277,11 @@ def test_metric_counters_match_what_the_pipeline_counted(traced_run) -> None:
 @pytest.mark.e2e
 def test_logs_carry_the_trace_ids_and_no_contact_data(traced_run) -> None:
     roots = publish_spans(traced_run["spans"], traced_run["report"].job_id)
-    trace_id = f"{next(s for s in roots if s.attributes['sxp.source_line'] == 1).context.trace_id:032x}"
+    first = next(s for s in roots if s.attributes["sxp.source_line"] == 1)
+    trace_id = f"{first.context.trace_id:032x}"
     lines = [json.loads(line) for line in traced_run["logs"]]
-    applied = [line for line in lines if line["msg"] == "batch applied" and trace_id in line.get("trace_ids", [])]
+    applied = [line for line in lines
+               if line["msg"] == "batch applied" and trace_id in line.get("trace_ids", [])]
     assert {line["logger"] for line in applied} == {f"sxp.{s}" for s in PIPELINE}
     assert all(line.get("trace_id") for line in applied), "each line names its batch's trace too"
     for raw, line in zip(traced_run["logs"], lines, strict=True):
@@ -301,7 +308,8 @@ def test_trace_context_round_trips_through_kafka_headers(telemetry: Telemetry) -
         continued = tracing.trace_headers(record)
     version, trace_id, span_id, flags = continued["traceparent"].split("-")
     assert version == "00" and int(flags, 16) & 1, "sampled"
-    assert trace_id == headers["traceparent"].split("-")[1] and span_id != headers["traceparent"].split("-")[2]
+    parts = headers["traceparent"].split("-")
+    assert trace_id == parts[1] and span_id != parts[2]
     context = tracing.extract(record.headers)
     from opentelemetry import trace
 

@@ -99,7 +99,8 @@ def test_compose_gives_every_long_running_service_a_health_check_and_workers_a_s
                                                          "--check"]
         variable = "SXP_SCALE_" + name.upper().replace("-", "_")
         assert services[name]["deploy"]["replicas"] == f"${{{variable}:-1}}"
-        assert services[name]["depends_on"]["bootstrap"]["condition"] == "service_completed_successfully"
+        bootstrap = services[name]["depends_on"]["bootstrap"]
+        assert bootstrap["condition"] == "service_completed_successfully"
 
 
 def test_compose_workers_read_only_settings_the_code_declares() -> None:
@@ -234,9 +235,11 @@ def test_spec_follows_the_app_platform_app_spec(env: str) -> None:
         assert "image" in component, f"{component['name']} has no image"
         scaled = component.get("autoscaling")
         if scaled:
-            assert "instance_count" not in component, "instance_count must not be set with autoscaling"
+            assert "instance_count" not in component, \
+                "instance_count must not be set with autoscaling"
             assert 1 <= scaled["min_instance_count"] < scaled["max_instance_count"] <= 250
-            assert component["instance_size_slug"].startswith("apps-d-"), "autoscaling needs dedicated"
+            assert component["instance_size_slug"].startswith("apps-d-"), \
+                "autoscaling needs dedicated"
         else:
             assert 1 <= component.get("instance_count", 1) <= 250
 
@@ -321,8 +324,10 @@ def test_sizes_instances_and_budgets_grow_from_dev_to_prod() -> None:
     budgets = []
     for env, document in documents.items():
         path = next(e["value"] for e in document["envs"] if e["key"] == "SXP_ENRICHMENT_POLICY")
-        assert path == f"/app/deploy/do/policy.{env}.json", "the image copies deploy/do/*.json to /app"
-        policy = policy_from_dict(json.loads((ROOT / "deploy" / "do" / Path(path).name).read_text()))
+        assert path == f"/app/deploy/do/policy.{env}.json", \
+            "the image copies deploy/do/*.json to /app"
+        policy_file = ROOT / "deploy" / "do" / Path(path).name
+        policy = policy_from_dict(json.loads(policy_file.read_text()))
         budgets.append((policy.budget_per_day_usd, policy.budget_per_request_usd,
                         policy.max_batch_size))
     assert budgets == sorted(budgets) and len(set(budgets)) == 3

@@ -1,4 +1,5 @@
-"""Every command answers --help, and bad input gets one line and a non-zero exit, never a traceback."""
+"""Every command answers --help, and bad input gets one line and a non-zero exit, never a
+traceback."""
 
 from __future__ import annotations
 

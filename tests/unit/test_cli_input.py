@@ -25,7 +25,8 @@ def test_jsonl_rows_are_typed_and_bad_lines_keep_their_numbers(tmp_path: Path) -
     )
     rows = list(read_rows(path))
     assert [r.line for r in rows] == [1, 2, 4, 5]
-    assert rows[0].fields and rows[0].fields["followers"] == 1204 and rows[0].fields["verified"] is True
+    assert rows[0].fields
+    assert rows[0].fields["followers"] == 1204 and rows[0].fields["verified"] is True
     assert rows[1].fields is None and "not valid JSON" in (rows[1].error or "")
     assert rows[2].error == "not a JSON object"
     assert rows[3].fields is None and "followers" in (rows[3].error or "")

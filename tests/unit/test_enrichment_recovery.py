@@ -134,7 +134,7 @@ class CountingProvider:
                                status="no_match") for q in queries]
 
 
-async def test_every_call_is_stored_before_the_next_one_and_cached_answers_are_not_asked_again() -> None:
+async def test_each_call_is_stored_before_the_next_and_cached_answers_are_not_asked_again() -> None:
     inner, stored_calls = CountingProvider(), []
 
     async def store(results) -> None:

@@ -35,7 +35,7 @@ def given(persona: str | None, tribe: str | None, industry: str | None = None,
                     "execution_label": execution}, output)
 
 
-def test_coverage_counts_rows_with_persona_and_tribe_and_the_ceiling_counts_labelable_rows() -> None:
+def test_coverage_counts_persona_and_tribe_rows_and_the_ceiling_counts_labelable_rows() -> None:
     report = score_rows([
         (expect(["developer"], ["startups_tech"]), given("developer", "startups_tech")),
         (expect(["creator"], ["null"]), given("creator", None)),

@@ -75,10 +75,10 @@ def test_about_fifteen_percent_of_bios_carry_contact_data(rows: list[FixtureRow]
 
 def test_duplicates_include_exact_resends_and_new_versions(rows: list[FixtureRow],
                                                            results: list) -> None:
-    dup_rows = [(r, p) for r, p in zip(rows, results) if r.kind == "duplicate"]
+    dup_rows = [(r, p) for r, p in zip(rows, results, strict=True) if r.kind == "duplicate"]
     assert 0.04 <= len(dup_rows) / COUNT <= 0.06
     first_hash: dict[str, str] = {}
-    for r, p in zip(rows, results):
+    for r, p in zip(rows, results, strict=True):
         if r.kind == "profile" and isinstance(p, CleanProfile):
             first_hash.setdefault(p.profile_id, p.content_hash)
     seen_before = [p.profile_id in first_hash for _, p in dup_rows]
@@ -98,7 +98,7 @@ def test_every_malformed_kind_is_present_and_about_three_percent(rows: list[Fixt
 def test_malformed_rows_are_rejected_for_their_reason_and_the_rest_accepted(
     rows: list[FixtureRow], results: list
 ) -> None:
-    for row, result in zip(rows, results):
+    for row, result in zip(rows, results, strict=True):
         if row.kind == "malformed":
             assert isinstance(result, Rejection) and result.reason_code == row.expected_reason, (
                 row.row, result)

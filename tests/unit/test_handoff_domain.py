@@ -1,4 +1,5 @@
-"""Lead Card Batch v1: readiness, canonical payload, checksum, batch ids, contract checks, signature."""
+"""Lead Card Batch v1: readiness, canonical payload, checksum, batch ids, contract checks,
+signature."""
 
 from __future__ import annotations
 
@@ -76,7 +77,7 @@ def cards(*rows: dict[str, Any]) -> list[dict[str, Any]]:
     return [card_from_row(r) for r in rows]
 
 
-def test_a_card_is_execution_ready_when_labeled_or_enriched_and_no_enrichment_is_in_flight() -> None:
+def test_a_card_is_ready_when_labeled_or_enriched_and_no_enrichment_is_in_flight() -> None:
     assert is_execution_ready("LABELED", "NONE")
     assert is_execution_ready("ENRICHED", "ENRICHED")
     assert is_execution_ready("LABELED", "FAILED")
@@ -167,7 +168,7 @@ def test_the_json_document_and_the_avro_record_on_the_topic_are_the_same_batch()
     assert checksum_of(decoded["cards"]) == batch.checksum
 
 
-def test_a_confidence_above_one_breaks_the_contract_and_the_error_names_the_path_not_the_value() -> None:
+def test_a_confidence_above_one_breaks_the_contract_and_the_error_names_only_the_path() -> None:
     batch = build_batch("file", cards(row(1, persona_confidence=7.5)), PRODUCER, NOW)
     errors = contract_errors(batch, CONTRACT)
     assert errors == ["$.cards[0].labels.persona.confidence: above the maximum 1"]
@@ -252,7 +253,8 @@ def test_the_small_json_schema_validator_applies_types_anyof_and_if_then() -> No
 
 def test_both_avro_contract_files_of_the_lead_batch_are_identical() -> None:
     contracts = ROOT / "contracts"
-    assert (contracts / "lead-batch.v1.avsc").read_bytes() == (contracts / "sxp.lead-batch.v1.avsc").read_bytes()
+    short, long = contracts / "lead-batch.v1.avsc", contracts / "sxp.lead-batch.v1.avsc"
+    assert short.read_bytes() == long.read_bytes()
 
 
 def _avro_fields(schema: Any, names: dict[str, Any]) -> Any:

@@ -23,7 +23,8 @@ def test_a_managed_cluster_gets_sasl_over_verifying_tls() -> None:
     security = broker_security(settings)
     assert isinstance(security, SASLScram512) and security.use_ssl
     options = client_options(settings)
-    assert options["security_protocol"] == "SASL_SSL" and options["sasl_mechanism"] == "SCRAM-SHA-512"
+    assert options["security_protocol"] == "SASL_SSL"
+    assert options["sasl_mechanism"] == "SCRAM-SHA-512"
     assert options["sasl_plain_username"] == "doadmin"
     assert options["ssl_context"].verify_mode.name == "CERT_REQUIRED"
 

@@ -57,8 +57,8 @@ def test_skip_trace_needs_a_full_name_and_a_full_address() -> None:
                                               postal_code="78701"))
     assert not skiptrace.skiptrace_routable(q(full_name="Ana Lopez", city="Austin", state="TX"))
     for missing in FULL:
-        assert not skiptrace.skiptrace_routable(q(full_name="Ana Lopez",
-                                                  **{k: v for k, v in FULL.items() if k != missing}))
+        partial = {k: v for k, v in FULL.items() if k != missing}
+        assert not skiptrace.skiptrace_routable(q(full_name="Ana Lopez", **partial))
     assert not skiptrace.skiptrace_routable(q(full_name="Cher", **FULL))
     assert not skiptrace.skiptrace_routable(q(full_name="Ana Lopez"))
 

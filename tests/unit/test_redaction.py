@@ -8,7 +8,11 @@ import uuid
 import pytest
 
 from sxp_common.redaction import (
-    REDACTION_TOKEN, Redacted, contains_contact_data, redact_fields, redact_text,
+    REDACTION_TOKEN,
+    Redacted,
+    contains_contact_data,
+    redact_fields,
+    redact_text,
 )
 
 pytestmark = pytest.mark.unit

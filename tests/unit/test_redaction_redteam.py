@@ -15,6 +15,7 @@ import sys
 from pathlib import Path
 
 import pytest
+
 from sxp_common.redaction import REDACTION_TOKEN, redact_text
 
 pytestmark = pytest.mark.unit

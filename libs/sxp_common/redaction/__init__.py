@@ -27,7 +27,12 @@ from sxp_common.redaction.links import has_link_trigger, link_spans
 from sxp_common.redaction.normalize import fold
 from sxp_common.redaction.phones import has_phone_trigger, phone_spans
 from sxp_common.redaction.spans import (
-    KIND_EMAIL, KIND_MESSENGER, KIND_PHONE, REPORTED_KINDS, Span, overlaps,
+    KIND_EMAIL,
+    KIND_MESSENGER,
+    KIND_PHONE,
+    REPORTED_KINDS,
+    Span,
+    overlaps,
 )
 
 __all__ = [

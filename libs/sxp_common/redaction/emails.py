@@ -18,7 +18,13 @@ from __future__ import annotations
 import re
 
 from sxp_common.redaction.lexicon import (
-    AT_WORDS_STRONG, AT_WORDS_WEAK, DOT_WORDS, EMAIL_CUES, MAIL_PROVIDERS, MAILBOX_WORDS, TLDS,
+    AT_WORDS_STRONG,
+    AT_WORDS_WEAK,
+    DOT_WORDS,
+    EMAIL_CUES,
+    MAIL_PROVIDERS,
+    MAILBOX_WORDS,
+    TLDS,
     WEAK_LOCAL_STOPWORDS,
 )
 from sxp_common.redaction.normalize import fold_word

@@ -24,7 +24,12 @@ from phonenumbers import Leniency, NumberParseException, PhoneNumberMatcher
 from sxp_common.redaction.lexicon import PHONE_CUE_AFTER, PHONE_CUE_SYMBOLS, PHONE_CUE_WORDS
 from sxp_common.redaction.normalize import fold_word
 from sxp_common.redaction.numbers import (
-    MONEY_BEFORE, digit_count, is_counted_or_priced, is_date, is_identifier, never_phone_shape,
+    MONEY_BEFORE,
+    digit_count,
+    is_counted_or_priced,
+    is_date,
+    is_identifier,
+    never_phone_shape,
     plausible_uncued,
 )
 from sxp_common.redaction.spans import KIND_MESSENGER_NUMBER, KIND_PHONE, Span

@@ -199,8 +199,9 @@ class ApolloClient(HttpProviderClient):
         api_key = credential_for(settings.apollo_api_key, base_url)
         return cls(http, base_url, api_key, usd_per_credit, **kwargs)  # type: ignore[arg-type]
 
-    def build_request(self,
-                      chunk: list[PersonQuery]) -> tuple[dict[str, str], Any, dict[str, str] | None]:
+    def build_request(
+        self, chunk: list[PersonQuery]
+    ) -> tuple[dict[str, str], Any, dict[str, str] | None]:
         """One bulk_match call: at most 10 details, reveal flags as query parameters."""
         request = ApolloBulkMatchRequest(
             details=[build_detail(q) for q in chunk],

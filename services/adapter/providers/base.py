@@ -237,8 +237,9 @@ class HttpProviderClient:
                                  timeout=call.timeout, sleep=call.sleep, rng=call.rng)
         self.max_concurrency = max_concurrency
 
-    def build_request(self,
-                      chunk: list[PersonQuery]) -> tuple[dict[str, str], Any, dict[str, str] | None]:
+    def build_request(
+        self, chunk: list[PersonQuery]
+    ) -> tuple[dict[str, str], Any, dict[str, str] | None]:
         """Headers, JSON body and query parameters of one call (provider-specific)."""
         raise NotImplementedError
 

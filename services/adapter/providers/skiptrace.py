@@ -195,8 +195,9 @@ class SkipTraceClient(HttpProviderClient):
         api_key = credential_for(settings.skiptrace_api_key, base_url)
         return cls(http, base_url, api_key, usd_per_match, **kwargs)  # type: ignore[arg-type]
 
-    def build_request(self,
-                      chunk: list[PersonQuery]) -> tuple[dict[str, str], Any, dict[str, str] | None]:
+    def build_request(
+        self, chunk: list[PersonQuery]
+    ) -> tuple[dict[str, str], Any, dict[str, str] | None]:
         """One skip-trace call with Bearer auth; TCPA-listed phones excluded unless asked."""
         request = SkipTraceRequest(
             requests=[build_request_item(q) for q in chunk],
