@@ -157,7 +157,8 @@ def build_service(
     ctx = ServiceContext(name, consumer_group(name), settings, broker, logger,
                          counters=Counters(name))
     subscriber = broker.subscriber(*topics, **batch_subscriber_options(settings, ctx.group))
-    monitor = health.Monitor(name, settings.instance_id, settings.home, subscriber, lambda: ctx.pool)
+    monitor = health.Monitor(name, settings.instance_id, settings.home, subscriber,
+                             lambda: ctx.pool, broker=broker)
 
     @subscriber
     async def on_batch(body: Any, message: Any = Context("message")) -> None:
