@@ -80,7 +80,7 @@ async def publish_file(
 ) -> PublishReport:
     """Publish every readable row of `path`; report unreadable ones with their line numbers."""
     report = PublishReport(job_id=str(uuid.uuid4()), file=str(path))
-    tracing.configure("cli", metrics=False)
+    tracing.configure("cli", metrics=False, traces_default="none")  # spans only if asked
     rows = read_rows(path, platform)
     broker = make_broker(settings, "cli")
     await broker.connect()

@@ -18,7 +18,7 @@ result to $SXP_HOME/run/health/<instance>.json. The probes read it:
 Live: the heartbeat is fresh (the event loop is not stuck) and the consumer loop runs (or the
 service is still starting), and with partitions assigned the consumer fetched recently.
 Ready: live, joined to its group (an assignment, possibly empty when instances outnumber
-partitions) and the database answered.
+partitions), the database answered and the Kafka cluster answered FastStream's broker.ping().
 """
 
 from __future__ import annotations
@@ -56,6 +56,7 @@ class Heartbeat:
     last_poll_at: float | None
     last_batch_at: float | None
     database_reachable: bool
+    broker_reachable: bool = True  # FastStream's broker.ping(); absent from older heartbeats
 
 
 @dataclass(frozen=True)
@@ -83,6 +84,8 @@ def assess(beat: Heartbeat | None, now: float) -> Verdict:
         unready.append("consumer has no assignment yet")
     if not beat.database_reachable:
         unready.append("database unreachable")
+    if not beat.broker_reachable:
+        unready.append("kafka broker unreachable")
     return Verdict(not dead, not dead and not unready, tuple(dead + unready))
 
 
@@ -142,6 +145,16 @@ async def database_reachable(pool: Any, timeout_s: float = 3.0) -> bool:
         return False
 
 
+async def broker_reachable(broker: Any, timeout_s: float = 3.0) -> bool:
+    """Whether the Kafka cluster answers FastStream's `broker.ping()` in time (no broker: True)."""
+    if broker is None:
+        return True
+    try:
+        return bool(await broker.ping(timeout=timeout_s))
+    except Exception:  # noqa: BLE001 - a broker not connected yet is "not reachable"
+        return False
+
+
 @dataclass
 class Monitor:
     """A service's live view of itself; `beat()` measures, the loop writes it down."""
@@ -154,6 +167,7 @@ class Monitor:
     started_at: float = 0.0
     last_batch_at: float | None = None
     latest: Heartbeat | None = None
+    broker: Any = None  # the FastStream broker, asked with broker.ping()
 
     async def beat(self) -> Heartbeat:
         """Measure consumer and database now."""
@@ -166,7 +180,8 @@ class Monitor:
                                                                    False)),
             consumer_joined=joined, partitions=partitions, last_poll_at=last_poll,
             last_batch_at=self.last_batch_at,
-            database_reachable=await database_reachable(self.pool()))
+            database_reachable=await database_reachable(self.pool()),
+            broker_reachable=await broker_reachable(self.broker))
         return self.latest
 
     def verdict(self) -> Verdict:

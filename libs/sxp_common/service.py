@@ -158,7 +158,7 @@ def build_service(
                          counters=Counters(name))
     subscriber = broker.subscriber(*topics, **batch_subscriber_options(settings, ctx.group))
     monitor = health.Monitor(name, settings.instance_id, settings.home, subscriber,
-                             lambda: ctx.pool)
+                             lambda: ctx.pool, broker=broker)
 
     @subscriber
     async def on_batch(body: Any, message: Any = Context("message")) -> None:

@@ -1,14 +1,11 @@
 """OpenTelemetry for every process: providers from OTEL_* variables, W3C trace context in
 Kafka headers, one span per record parented on the record's trace, and the metrics.
 
-OTEL_TRACES_EXPORTER / OTEL_METRICS_EXPORTER: `console` (default: one compact JSON line per
-span or export on stderr, i.e. the service's log), `otlp` (http/protobuf, OTEL_EXPORTER_OTLP_*
-say where) or `none`; OTEL_SERVICE_NAME and OTEL_RESOURCE_ATTRIBUTES name the process.
+OTEL_TRACES_EXPORTER / OTEL_METRICS_EXPORTER: `console` (a service's default: a JSON line per
+span on stderr, its log; the CLI's default is `none`), `otlp` (http/protobuf) or `none`.
 Sampling is decided where a trace starts (`sxp publish`: one trace per profile) and followed
-by every service. OTEL_TRACES_SAMPLER unset: at most DEFAULT_ROOTS_PER_SECOND new traces a
-second per process, so one published profile is always traced and 10,000 yield a few dozen
-complete traces, not 30,000 spans per service; parentbased_always_on traces everything.
-Spans are exported by a BatchSpanProcessor, off the consuming path.
+by every service; unset: at most DEFAULT_ROOTS_PER_SECOND new traces a second per process
+(10,000 profiles yield a few dozen traces); parentbased_always_on traces everything.
 """
 
 from __future__ import annotations
@@ -109,8 +106,8 @@ def sampler_from_env(env: Mapping[str, str] | None = None) -> Sampler:
     return known[name]
 
 
-def _exporter_names(variable: str, env: Mapping[str, str]) -> list[str]:
-    names = [n.strip().lower() for n in env.get(variable, "console").split(",") if n.strip()]
+def _exporter_names(variable: str, env: Mapping[str, str], default: str = "console") -> list[str]:
+    names = [n.strip().lower() for n in env.get(variable, default).split(",") if n.strip()]
     unknown = [n for n in names if n not in ("console", "otlp", "none")]
     if unknown:
         raise ValueError(f"{variable}: unsupported exporter(s) {', '.join(unknown)}")
@@ -131,9 +128,10 @@ _STDERR = SimpleNamespace(  # sys.stderr at each write: a redirection (a progres
     write=lambda text: sys.stderr.write(text), flush=lambda: sys.stderr.flush())
 
 
-def span_exporters_from_env(env: Mapping[str, str] | None = None) -> list[SpanExporter]:
-    """The span exporters OTEL_TRACES_EXPORTER names (console when unset)."""
-    names = _exporter_names("OTEL_TRACES_EXPORTER", os.environ if env is None else env)
+def span_exporters_from_env(env: Mapping[str, str] | None = None, default: str = "console"
+                            ) -> list[SpanExporter]:
+    """The span exporters OTEL_TRACES_EXPORTER names (`default` when unset)."""
+    names = _exporter_names("OTEL_TRACES_EXPORTER", os.environ if env is None else env, default)
     if "otlp" in names:
         from opentelemetry.exporter.otlp.proto.http.trace_exporter import OTLPSpanExporter
     return [OTLPSpanExporter() if name == "otlp" else
@@ -203,8 +201,10 @@ _state_lock = threading.Lock()
 _service_var: ContextVar[str | None] = ContextVar("sxp_service", default=None)
 
 
-def configure(service: str, instance: str | None = None, metrics: bool = True) -> None:
-    """Set up tracer and meter providers from OTEL_* once per process (later calls: no-op)."""
+def configure(service: str, instance: str | None = None, metrics: bool = True,
+              traces_default: str = "console") -> None:
+    """Providers from OTEL_* once per process (later calls: no-op); `traces_default` when
+    OTEL_TRACES_EXPORTER is unset: console (a service's log) or none (the CLI's terminal)."""
     global _state
     with _state_lock:
         if _state is not None:
@@ -216,7 +216,7 @@ def configure(service: str, instance: str | None = None, metrics: bool = True) -
             attributes["service.instance.id"] = instance
         resource = Resource.create(attributes)
         tracer_provider = TracerProvider(resource=resource, sampler=sampler_from_env())
-        for exporter in span_exporters_from_env():
+        for exporter in span_exporters_from_env(default=traces_default):
             tracer_provider.add_span_processor(BatchSpanProcessor(exporter))
         exporters = metric_exporters_from_env() if metrics else []
         readers: list[MetricReader] = [PeriodicExportingMetricReader(e) for e in exporters]
@@ -256,7 +256,8 @@ def _make_state(service: str, tracer_provider: TracerProvider,
 
 def _current() -> _State:
     if _state is None:
-        configure("sxp-" + os.path.basename(sys.argv[0] or "python"))
+        configure("sxp-" + os.path.basename(sys.argv[0] or "python"), metrics=False,
+                  traces_default="none")  # no service gets here, only the CLI: quiet
     return _state  # type: ignore[return-value]  # configure() set it
 
 

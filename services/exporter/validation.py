@@ -1,9 +1,8 @@
 """Validate a Lead Card Batch v1 against its contract before it leaves (pure, no I/O).
 
 Three checks, all of which must pass:
-1. the JSON Schema (contracts/lead-batch.v1.schema.json), with a small validator for the
-   keywords that file uses: type, const, enum, pattern, minimum/maximum, minLength,
-   minItems/maxItems, items, properties, required, $ref (local), anyOf, if/then/else;
+1. the JSON Schema (contracts/lead-batch.v1.schema.json), validated by the jsonschema
+   package (draft 2020-12, every keyword; errors reworded as `path: rule`);
 2. the Avro schema (contracts/lead-batch.v1.avsc): the record encodes, and decoding it
    gives back exactly the document, so JSON and Avro consumers see the same batch;
 3. the rules neither schema can say: count = number of cards, the checksum matches the
@@ -16,21 +15,18 @@ Errors name a path and a rule, never a value: a batch may carry contact data.
 from __future__ import annotations
 
 import io
-import re
+import json
 from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
 
 from fastavro import schemaless_reader, schemaless_writer
+from jsonschema import Draft202012Validator, ValidationError
 
 from services.exporter.domain import LeadBatch, checksum_of
 
 MAX_ERRORS = 20
-_TYPES: dict[str, tuple[type, ...]] = {
-    "object": (dict,), "array": (list, tuple), "string": (str,), "boolean": (bool,),
-    "integer": (int,), "number": (int, float), "null": (type(None),),
-}
 
 
 @dataclass(frozen=True)
@@ -41,93 +37,46 @@ class Contract:
     avro_schema: Any
 
 
-@lru_cache(maxsize=256)
-def _pattern(expression: str) -> re.Pattern[str]:
-    return re.compile(expression)
+@lru_cache(maxsize=32)
+def _validator(schema_json: str) -> Draft202012Validator:
+    schema = json.loads(schema_json)
+    Draft202012Validator.check_schema(schema)
+    return Draft202012Validator(schema)
 
 
-def _is_type(value: Any, name: str) -> bool:
-    if isinstance(value, bool) and name in ("integer", "number"):
-        return False
-    if name == "integer" and isinstance(value, float):
-        return value.is_integer()
-    return isinstance(value, _TYPES[name])
+def _messages(error: ValidationError) -> list[str]:
+    """The error as `path: rule` lines; never the offending value (it may be contact data)."""
+    path, rule, expected = error.json_path, error.validator, error.validator_value
+    if rule == "required":
+        present = error.instance if isinstance(error.instance, dict) else {}
+        return [f"{path}.{name}: required" for name in expected if name not in present]
+    if rule == "type":
+        allowed = expected if isinstance(expected, list) else [expected]
+        return [f"{path}: must be of type {' or '.join(allowed)}"]
+    wording = {
+        "const": lambda: f"must be {expected!r}",
+        "enum": lambda: f"must be one of {', '.join(map(str, expected))}",
+        "minLength": lambda: f"shorter than {expected}",
+        "pattern": lambda: "does not match the pattern",
+        "minimum": lambda: f"below the minimum {expected}",
+        "maximum": lambda: f"above the maximum {expected}",
+        "minItems": lambda: f"fewer than {expected} items",
+        "maxItems": lambda: f"more than {expected} items",
+        "anyOf": lambda: "matches none of the allowed forms",
+        "oneOf": lambda: "matches none or several of the allowed forms",
+    }.get(str(rule), lambda: f"breaks the schema's {rule!r} rule")
+    return [f"{path}: {wording()}"]
 
 
-def _resolve(root: Mapping[str, Any], ref: str) -> Mapping[str, Any]:
-    if not ref.startswith("#/"):
-        raise ValueError(f"only local $ref is supported, got {ref}")
-    node: Any = root
-    for part in ref[2:].split("/"):
-        node = node[part]
-    return node
-
-
-def _same(a: Any, b: Any) -> bool:
-    """JSON equality: true is not 1."""
-    return a == b and isinstance(a, bool) == isinstance(b, bool)
-
-
-def _scalar_errors(value: Any, schema: Mapping[str, Any], path: str) -> list[str]:
-    errors = []
-    if "const" in schema and not _same(value, schema["const"]):
-        errors.append(f"{path}: must be {schema['const']!r}")
-    if "enum" in schema and not any(_same(value, option) for option in schema["enum"]):
-        errors.append(f"{path}: must be one of {', '.join(map(str, schema['enum']))}")
-    if isinstance(value, str):
-        if len(value) < schema.get("minLength", 0):
-            errors.append(f"{path}: shorter than {schema['minLength']}")
-        if "pattern" in schema and not _pattern(schema["pattern"]).search(value):
-            errors.append(f"{path}: does not match the pattern")
-    if _is_type(value, "number"):
-        if "minimum" in schema and value < schema["minimum"]:
-            errors.append(f"{path}: below the minimum {schema['minimum']}")
-        if "maximum" in schema and value > schema["maximum"]:
-            errors.append(f"{path}: above the maximum {schema['maximum']}")
-    return errors
-
-
-def _container_errors(value: Any, schema: Mapping[str, Any], path: str,
-                      root: Mapping[str, Any]) -> list[str]:
-    errors = []
-    if isinstance(value, dict):
-        errors += [f"{path}.{name}: required" for name in schema.get("required", ())
-                   if name not in value]
-        for name, sub in schema.get("properties", {}).items():
-            if name in value:
-                errors += schema_errors(value[name], sub, f"{path}.{name}", root)
-    if isinstance(value, list | tuple):
-        if len(value) < schema.get("minItems", 0):
-            errors.append(f"{path}: fewer than {schema['minItems']} items")
-        if "maxItems" in schema and len(value) > schema["maxItems"]:
-            errors.append(f"{path}: more than {schema['maxItems']} items")
-        if "items" in schema:
-            for index, item in enumerate(value):
-                errors += schema_errors(item, schema["items"], f"{path}[{index}]", root)
-                if len(errors) >= MAX_ERRORS:
-                    break
-    return errors
-
-
-def schema_errors(value: Any, schema: Mapping[str, Any], path: str = "$",
-                  root: Mapping[str, Any] | None = None) -> list[str]:
-    """Where `value` breaks the JSON Schema `schema` (empty when it conforms)."""
-    root = schema if root is None else root
-    if "$ref" in schema:
-        return schema_errors(value, _resolve(root, schema["$ref"]), path, root)
-    if "type" in schema:
-        allowed = schema["type"] if isinstance(schema["type"], list) else [schema["type"]]
-        if not any(_is_type(value, name) for name in allowed):
-            return [f"{path}: must be of type {' or '.join(allowed)}"]
-    if "anyOf" in schema:
-        if all(schema_errors(value, option, path, root) for option in schema["anyOf"]):
-            return [f"{path}: matches none of the allowed forms"]
-    errors = _scalar_errors(value, schema, path) + _container_errors(value, schema, path, root)
-    if "if" in schema:
-        branch = "then" if not schema_errors(value, schema["if"], path, root) else "else"
-        if branch in schema:
-            errors += schema_errors(value, schema[branch], path, root)
-    return errors[:MAX_ERRORS]
+def schema_errors(value: Any, schema: Mapping[str, Any]) -> list[str]:
+    """Where `value` breaks the JSON Schema `schema` (empty when it conforms), by the
+    jsonschema package: every keyword of draft 2020-12 counts, none is skipped."""
+    validator = _validator(json.dumps(schema, sort_keys=True))
+    found = sorted(validator.iter_errors(value), key=lambda e: (list(map(str, e.path)), e.validator))
+    messages: list[str] = []
+    for error in found:
+        messages += [m for m in _messages(error) if m not in messages]
+    return messages[:MAX_ERRORS]
 
 
 def _first_difference(left: Any, right: Any, path: str) -> str | None:

@@ -362,6 +362,13 @@ def test_exporters_follow_the_standard_otel_variables(env: dict[str, str],
 
 
 @pytest.mark.unit
+def test_the_cli_prints_no_spans_unless_asked() -> None:
+    assert tracing.span_exporters_from_env({}, default="none") == []
+    asked = tracing.span_exporters_from_env({"OTEL_TRACES_EXPORTER": "console"}, default="none")
+    assert [type(e).__name__ for e in asked] == ["ConsoleSpanExporter"]
+
+
+@pytest.mark.unit
 def test_an_unknown_exporter_or_sampler_is_refused() -> None:
     with pytest.raises(ValueError, match="zipkin"):
         tracing.span_exporters_from_env({"OTEL_TRACES_EXPORTER": "zipkin"})

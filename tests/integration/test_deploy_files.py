@@ -357,6 +357,7 @@ def test_a_fresh_heartbeat_with_consumer_and_database_is_live_and_ready() -> Non
     ({"last_poll_at": time.time() - 600}, False, "no fetch"),
     ({"database_reachable": False}, True, "database"),
     ({"consumer_joined": False}, True, "assignment"),
+    ({"broker_reachable": False}, True, "broker"),
 ])
 def test_a_heartbeat_says_what_is_wrong_and_whether_a_restart_would_help(
     changes: dict[str, Any], live: bool, reason: str

@@ -240,7 +240,7 @@ def test_the_cards_to_look_at_come_from_labeled_cards_and_enrichment_results() -
     assert changed_card_ids("sxp.enrichment.completed.v1", completed) == ["a", "c"]
 
 
-def test_the_small_json_schema_validator_applies_types_anyof_and_if_then() -> None:
+def test_the_json_schema_check_applies_types_anyof_and_if_then() -> None:
     schema = {"type": "object", "required": ["k"], "properties": {
         "k": {"anyOf": [{"type": "integer", "minimum": 1}, {"type": "null"}]}},
         "if": {"properties": {"k": {"const": 1}}}, "then": {"required": ["extra"]}}
@@ -249,6 +249,15 @@ def test_the_small_json_schema_validator_applies_types_anyof_and_if_then() -> No
     assert schema_errors({"k": True}, schema) == ["$.k: matches none of the allowed forms"]
     assert schema_errors({"k": 1}, schema) == ["$.extra: required"]
     assert schema_errors([], schema) == ["$: must be of type object"]
+
+
+def test_the_json_schema_check_applies_keywords_a_hand_written_subset_would_skip() -> None:
+    schema = {"type": "object", "additionalProperties": False,
+              "properties": {"ids": {"type": "array", "uniqueItems": True}}}
+    assert schema_errors({"ids": [1, 2]}, schema) == []
+    assert schema_errors({"ids": [1, 1]}, schema) == ["$.ids: breaks the schema's 'uniqueItems' rule"]
+    assert schema_errors({"ids": [], "secret@example.com": 1}, schema) == [
+        "$: breaks the schema's 'additionalProperties' rule"]
 
 
 def test_both_avro_contract_files_of_the_lead_batch_are_identical() -> None:
