@@ -58,6 +58,7 @@ NOT_READY = "STRUCTURED"
 MAX_EVIDENCE = 6
 INTERESTS_ONLY_FACTOR = 0.6
 DEFAULT_FACTOR = 0.7
+TIE_FACTOR = 0.8
 CREATOR_FOLLOWERS = 10_000
 _ORG_LIKE = frozenset({"organization", "small_business_owner", "agency"})
 AUDIENCE_AFFILIATES = frozenset({"artist", "coach", "educator"})
@@ -94,6 +95,21 @@ def _decision(scored: Mapping[str, Scored]) -> LabelDecision | None:
         return None
     top, conf = decided
     return LabelDecision(top.label, conf, top.evidence[:MAX_EVIDENCE])
+
+
+def _first_of_tied(scored: Mapping[str, Scored]) -> LabelDecision | None:
+    """Several labels decisive and within MIN_MARGIN of each other ("Meteorologist, grad
+    student", "Music buff | Cricket freak"): the first-mentioned, at a lower confidence."""
+    order = ranked(scored)
+    if len(order) < 2 or order[1].score < MIN_SCORE or order[0].lead is None:
+        return None
+    top = order[0]
+    return LabelDecision(top.label, round(TIE_FACTOR * confidence(top.score, order[1].score), 4),
+                         ("signal:first_of_tied", *top.evidence[:MAX_EVIDENCE - 1]))
+
+
+def _decision_or_tie(scored: Mapping[str, Scored]) -> LabelDecision | None:
+    return _decision(scored) or _first_of_tied(scored)
 
 
 def _undecisive(scored: Mapping[str, Scored]) -> bool:
@@ -222,8 +238,8 @@ def label_card(card: Mapping[str, Any]) -> CardLabels:
     hits = match_card(book, card)
     signals = card_signals(card)
     scores = {d: boost(book, score(hits, d), d, signals) for d in DIMENSIONS}
-    tribe = _decision(scores["tribe"])
-    persona = _with_audience(_decision(scores["persona"]), _followers(card)) or _interests_only(
+    tribe = _decision_or_tie(scores["tribe"])
+    persona = _with_audience(_decision_or_tie(scores["persona"]), _followers(card)) or _interests_only(
         scores["persona"], tribe, _followers(card))
     tribe = tribe or _default_tribe(book, scores["tribe"], persona)
     industry = _industry(book, scores["industry"], persona, tribe)
