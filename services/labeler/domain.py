@@ -59,6 +59,7 @@ MAX_EVIDENCE = 6
 INTERESTS_ONLY_FACTOR = 0.6
 DEFAULT_FACTOR = 0.7
 TIE_FACTOR = 0.8
+ORG_CUE = 0.5
 CREATOR_FOLLOWERS = 10_000
 _ORG_LIKE = frozenset({"organization", "small_business_owner", "agency"})
 AUDIENCE_AFFILIATES = frozenset({"artist", "coach", "educator"})
@@ -116,15 +117,24 @@ def _undecisive(scored: Mapping[str, Scored]) -> bool:
     return all(s.score < MIN_SCORE for s in scored.values())
 
 
+def _org_cue(persona_scores: Mapping[str, Scored]) -> bool:
+    """An organization cue worth more than a lone username fragment ("roy_official")."""
+    return any(persona_scores[p].score >= ORG_CUE for p in _ORG_LIKE & persona_scores.keys())
+
+
 def _interests_only(persona_scores: Mapping[str, Scored], tribe: LabelDecision | None,
-                    followers: int) -> LabelDecision | None:
-    """An individual described only by interests: a creator with an audience or a publisher's
-    cue, a practitioner when the interests are a trade's tools, otherwise a hobbyist."""
-    if tribe is None or not _undecisive(persona_scores) or _ORG_LIKE & persona_scores.keys():
+                    followers: int, platform: str) -> LabelDecision | None:
+    """An individual described only by interests: a creator with an audience, a publisher's
+    cue or a TikTok account (a video feed), a practitioner when the interests are a trade's
+    tools, otherwise a hobbyist."""
+    if tribe is None or not _undecisive(persona_scores) or _org_cue(persona_scores):
         return None
     conf = round(INTERESTS_ONLY_FACTOR * tribe.confidence, 4)
     if followers >= CREATOR_FOLLOWERS:
         evidence = ("signal:interests_only", "signal:followers_10k") + tribe.evidence[:3]
+        return LabelDecision("creator", conf, evidence)
+    if platform == "tiktok":
+        evidence = ("signal:interests_only", "signal:tiktok") + tribe.evidence[:3]
         return LabelDecision("creator", conf, evidence)
     cue = persona_scores.get("creator")
     if cue is not None:  # "tips", "new video every week", "follow for more": a publisher
@@ -240,7 +250,7 @@ def label_card(card: Mapping[str, Any]) -> CardLabels:
     scores = {d: boost(book, score(hits, d), d, signals) for d in DIMENSIONS}
     tribe = _decision_or_tie(scores["tribe"])
     persona = _with_audience(_decision_or_tie(scores["persona"]), _followers(card)) or _interests_only(
-        scores["persona"], tribe, _followers(card))
+        scores["persona"], tribe, _followers(card), str(card.get("platform") or ""))
     tribe = tribe or _default_tribe(book, scores["tribe"], persona)
     industry = _industry(book, scores["industry"], persona, tribe)
     tribe = tribe or _tribe_of_industry(book, industry, persona)
