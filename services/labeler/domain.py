@@ -60,6 +60,7 @@ INTERESTS_ONLY_FACTOR = 0.6
 DEFAULT_FACTOR = 0.7
 TIE_FACTOR = 0.8
 ORG_CUE = 0.5
+ORG_TOPIC_FLOOR = 0.3  # an account's topic: weak hints suffice when nothing competes
 CREATOR_FOLLOWERS = 10_000
 _ORG_LIKE = frozenset({"organization", "small_business_owner", "agency"})
 AUDIENCE_AFFILIATES = frozenset({"artist", "coach", "educator"})
@@ -111,6 +112,18 @@ def _first_of_tied(scored: Mapping[str, Scored]) -> LabelDecision | None:
 
 def _decision_or_tie(scored: Mapping[str, Scored]) -> LabelDecision | None:
     return _decision(scored) or _first_of_tied(scored)
+
+
+def _lone_hint(scored: Mapping[str, Scored], floor: float) -> LabelDecision | None:
+    """Weak evidence for one tribe and nothing close to it (an organization's own topic)."""
+    order = ranked(scored)
+    if not order or not floor <= order[0].score < MIN_SCORE:
+        return None
+    if len(order) > 1 and order[0].score - order[1].score < MIN_MARGIN:
+        return None
+    top = order[0]
+    return LabelDecision(top.label, round(TIE_FACTOR * confidence(top.score, 0.0), 4),
+                         ("signal:lone_hint", *top.evidence[:MAX_EVIDENCE - 1]))
 
 
 def _undecisive(scored: Mapping[str, Scored]) -> bool:
@@ -254,6 +267,8 @@ def label_card(card: Mapping[str, Any]) -> CardLabels:
     tribe = tribe or _default_tribe(book, scores["tribe"], persona)
     industry = _industry(book, scores["industry"], persona, tribe)
     tribe = tribe or _tribe_of_industry(book, industry, persona)
+    if tribe is None and persona is not None and persona.id == "organization":
+        tribe = _lone_hint(scores["tribe"], ORG_TOPIC_FLOOR)
     execution = _execution(book, persona, scores["persona"], _followers(card))
     followers = card.get("followers")
     pool = audience_pool(str(card.get("platform") or "unknown"), tribe.id if tribe else None,
