@@ -82,3 +82,15 @@ def test_empty_and_emoji_only_bios_still_abstain_on_tiktok() -> None:
 
 def test_the_model_version_names_the_rules_3_scheme() -> None:
     assert model_version().startswith("rules-3+")
+
+
+def test_a_camel_case_word_outside_hashtags_is_read_as_its_words() -> None:
+    labels = _label("Nizamabad → BiggBossTelugu10 contestant", platform="threads")
+    assert labels.tribe is not None and labels.tribe.id == "music_entertainment"
+    assert "bio:BiggBossTelugu10" in labels.tribe.evidence
+
+
+def test_link_shortener_ids_and_short_mixed_case_words_are_not_split() -> None:
+    # "heEvRrl4yN" would give "ev" (an electric vehicle) if a link id were read as words
+    assert _label("visit https://t.co/heEvRrl4yN").tribe is None
+    assert _label("PhD").tribe is None
