@@ -262,8 +262,9 @@ def label_card(card: Mapping[str, Any]) -> CardLabels:
     signals = card_signals(card)
     scores = {d: boost(book, score(hits, d), d, signals) for d in DIMENSIONS}
     tribe = _decision_or_tie(scores["tribe"])
-    persona = _with_audience(_decision_or_tie(scores["persona"]), _followers(card)) or _interests_only(
-        scores["persona"], tribe, _followers(card), str(card.get("platform") or ""))
+    followers_n, platform = _followers(card), str(card.get("platform") or "")
+    persona = (_with_audience(_decision_or_tie(scores["persona"]), followers_n)
+               or _interests_only(scores["persona"], tribe, followers_n, platform))
     tribe = tribe or _default_tribe(book, scores["tribe"], persona)
     industry = _industry(book, scores["industry"], persona, tribe)
     tribe = tribe or _tribe_of_industry(book, industry, persona)
