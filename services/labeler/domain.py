@@ -58,6 +58,9 @@ NOT_READY = "STRUCTURED"
 MAX_EVIDENCE = 6
 INTERESTS_ONLY_FACTOR = 0.6
 DEFAULT_FACTOR = 0.7
+TIE_FACTOR = 0.8
+ORG_CUE = 0.5
+ORG_TOPIC_FLOOR = 0.3  # an account's topic: weak hints suffice when nothing competes
 CREATOR_FOLLOWERS = 10_000
 _ORG_LIKE = frozenset({"organization", "small_business_owner", "agency"})
 AUDIENCE_AFFILIATES = frozenset({"artist", "coach", "educator"})
@@ -96,19 +99,55 @@ def _decision(scored: Mapping[str, Scored]) -> LabelDecision | None:
     return LabelDecision(top.label, conf, top.evidence[:MAX_EVIDENCE])
 
 
+def _first_of_tied(scored: Mapping[str, Scored]) -> LabelDecision | None:
+    """Several labels decisive and within MIN_MARGIN of each other ("Meteorologist, grad
+    student", "Music buff | Cricket freak"): the first-mentioned, at a lower confidence."""
+    order = ranked(scored)
+    if len(order) < 2 or order[1].score < MIN_SCORE or order[0].lead is None:
+        return None
+    top = order[0]
+    return LabelDecision(top.label, round(TIE_FACTOR * confidence(top.score, order[1].score), 4),
+                         ("signal:first_of_tied", *top.evidence[:MAX_EVIDENCE - 1]))
+
+
+def _decision_or_tie(scored: Mapping[str, Scored]) -> LabelDecision | None:
+    return _decision(scored) or _first_of_tied(scored)
+
+
+def _lone_hint(scored: Mapping[str, Scored], floor: float) -> LabelDecision | None:
+    """Weak evidence for one tribe and nothing close to it (an organization's own topic)."""
+    order = ranked(scored)
+    if not order or not floor <= order[0].score < MIN_SCORE:
+        return None
+    if len(order) > 1 and order[0].score - order[1].score < MIN_MARGIN:
+        return None
+    top = order[0]
+    return LabelDecision(top.label, round(TIE_FACTOR * confidence(top.score, 0.0), 4),
+                         ("signal:lone_hint", *top.evidence[:MAX_EVIDENCE - 1]))
+
+
 def _undecisive(scored: Mapping[str, Scored]) -> bool:
     return all(s.score < MIN_SCORE for s in scored.values())
 
 
+def _org_cue(persona_scores: Mapping[str, Scored]) -> bool:
+    """An organization cue worth more than a lone username fragment ("roy_official")."""
+    return any(persona_scores[p].score >= ORG_CUE for p in _ORG_LIKE & persona_scores.keys())
+
+
 def _interests_only(persona_scores: Mapping[str, Scored], tribe: LabelDecision | None,
-                    followers: int) -> LabelDecision | None:
-    """An individual described only by interests: a creator with an audience or a publisher's
-    cue, a practitioner when the interests are a trade's tools, otherwise a hobbyist."""
-    if tribe is None or not _undecisive(persona_scores) or _ORG_LIKE & persona_scores.keys():
+                    followers: int, platform: str) -> LabelDecision | None:
+    """An individual described only by interests: a creator with an audience, a publisher's
+    cue or a TikTok account (a video feed), a practitioner when the interests are a trade's
+    tools, otherwise a hobbyist."""
+    if tribe is None or not _undecisive(persona_scores) or _org_cue(persona_scores):
         return None
     conf = round(INTERESTS_ONLY_FACTOR * tribe.confidence, 4)
     if followers >= CREATOR_FOLLOWERS:
         evidence = ("signal:interests_only", "signal:followers_10k") + tribe.evidence[:3]
+        return LabelDecision("creator", conf, evidence)
+    if platform == "tiktok":
+        evidence = ("signal:interests_only", "signal:tiktok") + tribe.evidence[:3]
         return LabelDecision("creator", conf, evidence)
     cue = persona_scores.get("creator")
     if cue is not None:  # "tips", "new video every week", "follow for more": a publisher
@@ -222,12 +261,15 @@ def label_card(card: Mapping[str, Any]) -> CardLabels:
     hits = match_card(book, card)
     signals = card_signals(card)
     scores = {d: boost(book, score(hits, d), d, signals) for d in DIMENSIONS}
-    tribe = _decision(scores["tribe"])
-    persona = _with_audience(_decision(scores["persona"]), _followers(card)) or _interests_only(
-        scores["persona"], tribe, _followers(card))
+    tribe = _decision_or_tie(scores["tribe"])
+    followers_n, platform = _followers(card), str(card.get("platform") or "")
+    persona = (_with_audience(_decision_or_tie(scores["persona"]), followers_n)
+               or _interests_only(scores["persona"], tribe, followers_n, platform))
     tribe = tribe or _default_tribe(book, scores["tribe"], persona)
     industry = _industry(book, scores["industry"], persona, tribe)
     tribe = tribe or _tribe_of_industry(book, industry, persona)
+    if tribe is None and persona is not None and persona.id == "organization":
+        tribe = _lone_hint(scores["tribe"], ORG_TOPIC_FLOOR)
     execution = _execution(book, persona, scores["persona"], _followers(card))
     followers = card.get("followers")
     pool = audience_pool(str(card.get("platform") or "unknown"), tribe.id if tribe else None,

@@ -14,6 +14,7 @@ A label is decided when its score >= MIN_SCORE and it leads the runner-up by MIN
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -162,6 +163,25 @@ def _hashtag_hits(book: RuleBook, text: str) -> list[Hit]:
     return hits
 
 
+_CAMEL_WORD = re.compile(r"[^\W_]*[a-z][A-Z][^\W_]*")
+_URL = re.compile(r"\S*(?:https?://|www\.|\.com|\.co/)\S*")
+CAMEL_MIN_LEN = 6
+
+
+def _camel_hits(book: RuleBook, text: str, source: str) -> list[Hit]:
+    """Words fused in camel case outside hashtags ("BiggBossTelugu10", "Sara'sCakes"), read
+    like a hashtag body: split on case changes and digits, evidence names the whole word."""
+    hits: list[Hit] = []
+    for match in _CAMEL_WORD.finditer(_URL.sub(" ", text)):
+        parts = split_camel(match.group(0))
+        if len(match.group(0)) < CAMEL_MIN_LEN or any(len(p) < 2 for p in parts):
+            continue  # "PhD", "iOS", link-shortener ids: not fused words
+        evidence, position = f"{source}:{match.group(0)}", _ORDER[source] + match.start()
+        for hit in _token_hits(book, parts, source, position):
+            hits.append(Hit(hit.rule, hit.weight, evidence, position))
+    return hits
+
+
 def _emoji_hits(book: RuleBook, text: str) -> list[Hit]:
     hits: list[Hit] = []
     for char in sorted(emoji_chars(text) & book.emoji.keys()):
@@ -220,8 +240,10 @@ def match_card(book: RuleBook, card: Mapping[str, Any]) -> list[Hit]:
         hits += _category_hits(book, category)
     if name:
         hits += _text_hits(book, strip_hashtags(name), "name", book.name_stopwords)
+        hits += _camel_hits(book, strip_hashtags(name), "name")
     if bio:
         hits += _text_hits(book, strip_hashtags(bio), "bio")
+        hits += _camel_hits(book, strip_hashtags(bio), "bio")
         hits += _hashtag_hits(book, bio)
     if username := _str(card, "username"):
         hits += _username_hits(book, username)

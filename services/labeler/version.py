@@ -10,12 +10,12 @@ import hashlib
 from functools import lru_cache
 from importlib import resources
 
-SCHEME = "rules-2"
+SCHEME = "rules-3"
 
 
 @lru_cache(maxsize=1)
 def model_version() -> str:
-    """'rules-2+<12 hex digits of sha256 over the rule tables' names and bytes>'."""
+    """'rules-3+<12 hex digits of sha256 over the rule tables' names and bytes>'."""
     folder = resources.files("services.labeler.rules")
     digest = hashlib.sha256()
     for name in sorted(p.name for p in folder.iterdir() if p.name.endswith(".tsv")):

@@ -27,12 +27,15 @@ ROOT = Path(__file__).resolve().parents[2]
 # SXP_CORPUS_DIR only for a git worktree whose parent folder has no shared/ beside it
 CORPUS = Path(os.environ.get("SXP_CORPUS_DIR") or shared_corpus_dir(ROOT)) / "real_dev.jsonl"
 MULTILINGUAL = Path(__file__).parent / "data" / "labeler_multilingual.jsonl"
+# a later batch (labeler2): blind at 0.70 coverage before its gaps were filled
+MULTILINGUAL_3 = Path(__file__).parent / "data" / "labeler_multilingual_3.jsonl"
 needs_corpus = pytest.mark.skipif(not CORPUS.exists(), reason=f"{CORPUS} not present")
 MARGIN = 0.03
 # measured when the thresholds were set (see services/labeler/README.md)
-HOLDOUT_FLOOR = {"coverage": 0.318, "persona": 0.806, "tribe": 0.90, "execution_label": 0.778}
-DEV_FLOOR = {"coverage": 0.490, "persona": 0.787, "tribe": 0.850, "execution_label": 0.831}
-MULTILINGUAL_FLOOR = {"coverage": 0.955, "persona": 0.987, "tribe": 0.993, "execution_label": 0.993}
+HOLDOUT_FLOOR = {"coverage": 0.352, "persona": 0.82, "tribe": 0.866, "execution_label": 0.794}
+DEV_FLOOR = {"coverage": 0.565, "persona": 0.80, "tribe": 0.86, "execution_label": 0.826}
+MULTILINGUAL_3_FLOOR = {"coverage": 0.90, "persona": 1.0, "tribe": 0.944, "execution_label": 1.0}
+MULTILINGUAL_FLOOR = {"coverage": 0.974, "persona": 0.986, "tribe": 0.993, "execution_label": 0.993}
 
 
 def _assert_at_least(report: EvalReport, floor: dict[str, float]) -> None:
@@ -97,3 +100,11 @@ def test_the_multilingual_set_is_large_varied_and_in_the_corpus_format() -> None
 
 def test_labels_on_the_hand_written_multilingual_set_hold_their_measured_level() -> None:
     _assert_at_least(evaluate_file(MULTILINGUAL), MULTILINGUAL_FLOOR)
+
+
+def test_labels_on_the_later_hand_written_multilingual_batch_hold_their_measured_level() -> None:
+    rows = read_jsonl(MULTILINGUAL_3)
+    assert len(rows) >= 40 and len({r["source"].split(":")[1] for r in rows}) >= 12
+    report = evaluate_file(MULTILINGUAL_3)
+    assert report.rejected == 0
+    _assert_at_least(report, MULTILINGUAL_3_FLOOR)
