@@ -1,10 +1,10 @@
-# The two README commands: `make demo` and `make test`. Both install what they need.
+# The README commands: `make demo`, `make test` and `make lint`. Each installs what it needs.
 PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV   := .venv
 PY     := $(VENV)/bin/python
 SXP    := $(VENV)/bin/sxp
 
-.PHONY: install demo test test-unit test-e2e bench stack-up stack-down clean
+.PHONY: install demo test test-unit test-e2e lint bench stack-up stack-down clean
 
 install: $(VENV)/.installed
 
@@ -19,6 +19,10 @@ demo: install
 
 test: install
 	$(PY) -m pytest
+
+lint: install
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/mypy
 
 test-unit: install
 	$(PY) -m pytest -m "unit or contract"

@@ -33,6 +33,7 @@ async def fetch_trail(
     settings: Settings, batch: str | None, lead_card: str | None, since: datetime | None
 ) -> list[dict[str, Any]]:
     """Audit rows for a batch, a lead card, or since a time, oldest first."""
+    arg: str | datetime | None
     if batch:
         # The batch's own events, plus the handoffs that carried any of its cards onward.
         where = """batch_id = $1 OR (event_type IN ('handoff_emitted', 'handoff_failed')

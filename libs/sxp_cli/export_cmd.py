@@ -49,8 +49,9 @@ async def run_export(settings: Settings, transport: str | None, resend_id: str |
                      timeout_s: float = ANSWER_TIMEOUT_S) -> list[Outcome]:
     """Ask the exporter service (its command topic) to export or re-send; wait for its answer."""
     actor = audit.Actor.cli()
-    command = {
-        "command_id": str(uuid.uuid4()),
+    command_id = str(uuid.uuid4())
+    command: dict[str, Any] = {
+        "command_id": command_id,
         "transport": transport or ("" if resend_id else DEFAULT_TRANSPORT),
         "resend_batch_id": resend_id,
         "requested_by": {"kind": actor.kind, "name": actor.name, "instance": actor.instance},
@@ -59,11 +60,11 @@ async def run_export(settings: Settings, transport: str | None, resend_id: str |
     broker = make_broker(settings, "cli-export")
     await broker.connect()
     try:
-        await publish_all(broker, [outgoing(EXPORT_COMMANDS, command["command_id"], command,
+        await publish_all(broker, [outgoing(EXPORT_COMMANDS, command_id, command,
                                             tracing.start_trace("sxp export"))])
     finally:
         await broker.stop()
-    answer = await wait_for_answer(settings, command["command_id"], timeout_s)
+    answer = await wait_for_answer(settings, command_id, timeout_s)
     if answer is None:
         raise ValueError(f"export {command['command_id']} queued, but the exporter did not answer "
                          f"in {timeout_s:.0f}s; is `sxp services up` running?")

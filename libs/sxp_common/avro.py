@@ -15,7 +15,7 @@ import os
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 from fastavro import parse_schema, schemaless_reader, schemaless_writer
 from fastavro.schema import fingerprint, to_parsing_canonical_form
@@ -68,7 +68,8 @@ def schema_fingerprint(raw_schema: dict[str, Any]) -> bytes:
 
 def _load(path: Path) -> tuple[dict[str, Any], bytes]:
     raw = json.loads(path.read_text())
-    return parse_schema(raw), schema_fingerprint(raw)
+    parsed = cast(dict[str, Any], parse_schema(raw))  # a named record schema is a dict
+    return parsed, schema_fingerprint(raw)
 
 
 @cache
@@ -126,7 +127,8 @@ def decode(topic: str, data: bytes | None) -> dict[str, Any]:
     if writer is None:
         raise UndecodableMessage("unknown_schema", f"writer fingerprint {data[2:10].hex()} unknown")
     try:
-        record = schemaless_reader(io.BytesIO(data[HEADER_LEN:]), writer, schema.current)
+        record: dict[str, Any] = schemaless_reader(  # type: ignore[assignment] # a record
+            io.BytesIO(data[HEADER_LEN:]), writer, schema.current)
     except Exception as exc:  # fastavro raises several types for corrupt bodies
         raise UndecodableMessage("corrupt_avro", type(exc).__name__) from exc
     broken = check_limits(schema, record)

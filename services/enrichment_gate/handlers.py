@@ -51,7 +51,7 @@ async def _apply(ctx: ServiceContext, record: InboundRecord, command: dict[str, 
              "providers": policy.providers, "created_at": now}
             for b in decision.batches
         ]
-        messages = [outgoing(ENRICHMENT_REQUESTED, b["batch_id"],
+        messages = [outgoing(ENRICHMENT_REQUESTED, str(b["batch_id"]),
                              requested_record(b, request_id, now))
                     for b in planned]
         messages += audit.audit_messages(decision_events(actor, command, decision, now))

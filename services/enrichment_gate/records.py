@@ -34,8 +34,8 @@ def decision_events(
     events = []
     for batch in decision.batches:
         ids = [item["lead_card_id"] for item in batch.items]
-        common = {"batch_id": batch.batch_id, "lead_card_ids": ids, "occurred_at": now,
-                  "discriminator": request_id}
+        common: dict[str, Any] = {"batch_id": batch.batch_id, "lead_card_ids": ids,
+                                  "occurred_at": now, "discriminator": request_id}
         events.append(audit.audit_event(
             audit.ENRICHMENT_REQUESTED, actor, outcome="requested",
             details={"request_id": request_id, "requested_by": command["requested_by"]["name"],

@@ -171,7 +171,7 @@ def _contact(row: Mapping[str, Any]) -> dict[str, Any] | None:
 def _business(row: Mapping[str, Any]) -> dict[str, Any] | None:
     if row.get("readiness") != ENRICHED or row.get("business_business_id") is None:
         return None
-    business = {"business_id": str(row["business_business_id"])}
+    business: dict[str, Any] = {"business_id": str(row["business_business_id"])}
     business.update({name: _text(row.get(f"business_{name}")) for name in BUSINESS_FIELDS})
     return business
 

@@ -119,6 +119,7 @@ async def resend(exporter: Exporter, batch_id: str) -> Outcome:
         raise ValueError(f"stored batch {batch_id} no longer matches its checksum or the contract")
     now = datetime.now(UTC)
     discriminator = f"resend:{now.isoformat()}"
+    outcome: Outcome | None
     if exporter.in_outbox:
         async with exporter.pool.acquire() as conn, conn.transaction():
             outcome = await _stage_delivery(exporter, conn, batch, now, discriminator)

@@ -72,7 +72,8 @@ def schema_errors(value: Any, schema: Mapping[str, Any]) -> list[str]:
     """Where `value` breaks the JSON Schema `schema` (empty when it conforms), by the
     jsonschema package: every keyword of draft 2020-12 counts, none is skipped."""
     validator = _validator(json.dumps(schema, sort_keys=True))
-    found = sorted(validator.iter_errors(value), key=lambda e: (list(map(str, e.path)), e.validator))
+    found = sorted(validator.iter_errors(value),
+                   key=lambda e: (list(map(str, e.path)), e.validator))
     messages: list[str] = []
     for error in found:
         messages += [m for m in _messages(error) if m not in messages]
@@ -105,7 +106,8 @@ def avro_errors(batch: LeadBatch, avro_schema: Any) -> list[str]:
     try:
         schemaless_writer(buffer, avro_schema, batch.avro_record())
         buffer.seek(0)
-        decoded = schemaless_reader(buffer, avro_schema, None)
+        decoded: dict[str, Any] = schemaless_reader(  # type: ignore[assignment] # a record
+            buffer, avro_schema, None)
     except Exception as exc:  # fastavro raises several types for a record that does not fit
         return [f"$: does not fit the Avro schema ({type(exc).__name__})"]
     decoded = {**decoded, "created_at": batch.document()["created_at"]}

@@ -43,5 +43,6 @@ async def update_labels(conn: asyncpg.Connection, rows: Sequence[dict[str, Any]]
     if not rows:
         return set()
     args = [[row[c] for row in rows] for c in COLUMNS]
-    args[COLUMNS.index("label_evidence")] = [json.dumps(e) for e in args[COLUMNS.index("label_evidence")]]
+    evidence = COLUMNS.index("label_evidence")
+    args[evidence] = [json.dumps(e) for e in args[evidence]]
     return {r["lead_card_id"] for r in await conn.fetch(_UPDATE_LABELS, *args)}

@@ -14,7 +14,6 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from sxp_common.audience_pool import audience_pool
 from services.labeler.engine import (
     MIN_MARGIN,
     MIN_SCORE,
@@ -28,6 +27,7 @@ from services.labeler.engine import (
     score,
 )
 from services.labeler.rulebook import DIMENSIONS, RuleBook, rulebook
+from sxp_common.audience_pool import audience_pool
 
 TAXONOMY_VERSION = "v1"
 

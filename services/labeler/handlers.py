@@ -9,8 +9,8 @@ from services.labeler.domain import label_card
 from services.labeler.records import label_row, labeled_record
 from sxp_common.kafka import InboundRecord, decode_batch, outgoing
 from sxp_common.service import ServiceContext
-from sxp_common.tracing import trace_headers
 from sxp_common.topics import LEADCARDS_LABELED
+from sxp_common.tracing import trace_headers
 
 
 async def on_lead_card_structured(ctx: ServiceContext, records: list[InboundRecord]) -> None:

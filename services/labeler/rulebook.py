@@ -17,7 +17,8 @@ books).
 Policy tables: personas.tsv (persona, execution_label, default_tribe, default_industry,
 industry_from_tribe), execution.tsv (execution_label, precedence), tribes.tsv (tribe,
 default_industry), industry_tribes.tsv (industry, the tribe a company or professional in that
-sector belongs to when nothing else names one), boosters.tsv (signal, dimension, label, weight), name_stopwords.tsv
+sector belongs to when nothing else names one), boosters.tsv (signal, dimension, label, weight),
+name_stopwords.tsv
 (surname-like words ignored in display names) and scopes.tsv (audience / past-role markers).
 """
 

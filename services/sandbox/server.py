@@ -79,7 +79,7 @@ class SandboxServer(ThreadingHTTPServer):
     def base_url(self) -> str:
         """http://host:port of the server."""
         host, port = self.server_address[:2]
-        return f"http://{host}:{port}"
+        return f"http://{host!s}:{port}"
 
     def configure(self, **changes: Any) -> None:
         """Change options while running (e.g. stop the 500s)."""

@@ -121,7 +121,7 @@ def skip_trace(body: Any) -> Answer:
         if missing is not None:
             return error(400, "Bad Request",
                          f"requests[{index}].propertyAddress.{missing} is required")
-    options = body.get("options") if isinstance(body.get("options"), dict) else {}
+    options: dict[str, Any] = body["options"] if isinstance(body.get("options"), dict) else {}
     include_tcpa = norm(options.get("includeTCPABlacklistedPhones")) in ("true", "1")
     persons = [person(r, include_tcpa) for r in requests]
     matched = sum(p["meta"]["matched"] for p in persons)

@@ -255,7 +255,8 @@ def test_the_json_schema_check_applies_keywords_a_hand_written_subset_would_skip
     schema = {"type": "object", "additionalProperties": False,
               "properties": {"ids": {"type": "array", "uniqueItems": True}}}
     assert schema_errors({"ids": [1, 2]}, schema) == []
-    assert schema_errors({"ids": [1, 1]}, schema) == ["$.ids: breaks the schema's 'uniqueItems' rule"]
+    assert schema_errors({"ids": [1, 1]},
+                         schema) == ["$.ids: breaks the schema's 'uniqueItems' rule"]
     assert schema_errors({"ids": [], "secret@example.com": 1}, schema) == [
         "$: breaks the schema's 'additionalProperties' rule"]
 

@@ -1,7 +1,8 @@
 """The labeler on real public profiles (the shared corpus) and on the hand-written multilingual set.
 
 The corpus lives beside the repository (ROOT.parent/shared/corpus, where CI checks it out;
-SXP_CORPUS_DIR points elsewhere, e.g. from a git worktree); the tests skip when it is absent and never copy its rows into the repository. The holdout split
+SXP_CORPUS_DIR points elsewhere, e.g. from a git worktree); the tests skip when it is absent and
+never copy its rows into the repository. The holdout split
 (sxp_cli.corpus) is written to a temporary file and scored by the same code as `sxp eval labels`.
 Its errors were not looked at while tuning; the thresholds are the measured levels minus a
 small margin, so a regression fails.
@@ -15,8 +16,14 @@ from pathlib import Path
 
 import pytest
 
-from sxp_cli.corpus import HOLDOUT_DIGITS, is_holdout, read_jsonl, shared_corpus_dir, split_rows
-from sxp_cli.corpus import write_jsonl
+from sxp_cli.corpus import (
+    HOLDOUT_DIGITS,
+    is_holdout,
+    read_jsonl,
+    shared_corpus_dir,
+    split_rows,
+    write_jsonl,
+)
 from sxp_cli.eval_cmd import evaluate_file
 from sxp_cli.eval_labels import EvalReport
 from tests.support.pipeline import sxp

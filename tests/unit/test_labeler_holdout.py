@@ -75,11 +75,11 @@ def test_the_later_blind_rounds_are_present_large_and_use_taxonomy_ids() -> None
 def test_labels_cover_most_held_out_profiles_and_agree_with_the_human_labels(path: Path) -> None:
     rows = _rows(path)
     labels = [label_card(row) for row in rows]
-    coverage = sum(1 for l in labels if l.persona and l.tribe) / len(rows)
-    persona = _agreement([(l.persona and l.persona.id, r["expected_persona"])
-                          for l, r in zip(labels, rows, strict=True)])
-    tribe = _agreement([(l.tribe and l.tribe.id, r["expected_tribe"])
-                        for l, r in zip(labels, rows, strict=True)])
+    coverage = sum(1 for lab in labels if lab.persona and lab.tribe) / len(rows)
+    persona = _agreement([(lab.persona and lab.persona.id, r["expected_persona"])
+                          for lab, r in zip(labels, rows, strict=True)])
+    tribe = _agreement([(lab.tribe and lab.tribe.id, r["expected_tribe"])
+                        for lab, r in zip(labels, rows, strict=True)])
     assert coverage >= MIN_COVERAGE, f"coverage {coverage:.3f}"
     assert persona >= MIN_AGREEMENT, f"persona agreement {persona:.3f}"
     assert tribe >= MIN_AGREEMENT, f"tribe agreement {tribe:.3f}"
@@ -110,7 +110,7 @@ def test_generated_fixture_profiles_are_mostly_labeled() -> None:
     fixtures = pytest.importorskip("sxp_cli.fixtures", reason="fixture generator not present")
     cards = [c for c in map(_card_from_input_row, fixtures.generate_profiles(2000, 7)) if c]
     labels = [label_card(c) for c in cards]
-    coverage = sum(1 for l in labels if l.persona and l.tribe) / len(cards)
+    coverage = sum(1 for lab in labels if lab.persona and lab.tribe) / len(cards)
     assert len(cards) > 1800
     assert coverage >= MIN_FIXTURE_COVERAGE, f"fixture coverage {coverage:.3f}"
 

@@ -22,4 +22,4 @@ async def _main(url: str) -> None:
     await engine.dispose()
 
 
-asyncio.run(_main(context.config.get_main_option("sqlalchemy.url")))
+asyncio.run(_main(context.config.get_main_option("sqlalchemy.url") or ""))
