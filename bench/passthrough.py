@@ -117,6 +117,12 @@ async def hop(bootstrap: str, source: str, target: str, group: str, expected: in
         await consumer.stop()
 
 
+def _line(process: subprocess.Popen[str]) -> str:
+    """The next line a hop printed."""
+    assert process.stdout is not None
+    return process.stdout.readline()
+
+
 @dataclass(frozen=True)
 class LimitRun:
     """What the client alone achieved on this stack, in seconds."""
@@ -144,7 +150,7 @@ def measure_limit(bootstrap: str, payloads: list[Payload]) -> LimitRun:
                 raise SystemExit("bench: a passthrough hop did not start")
         started = time.time()
         asyncio.run(send_all(bootstrap, topics[0], payloads))
-        ends = [float(process.stdout.readline().split()[1]) for process in hops]  # type: ignore[union-attr]
+        ends = [float(_line(process).split()[1]) for process in hops]
     finally:
         for process in hops:
             process.wait(timeout=60)
