@@ -49,16 +49,19 @@ class Outgoing:
     headers: dict[str, str] = field(default_factory=dict)
 
 
+def producer_options() -> dict[str, Any]:
+    """Producer settings every process shares: idempotent, acks=all, batched sends."""
+    return {"enable_idempotence": True, "acks": "all", "linger_ms": 5}
+
+
 def make_broker(settings: Settings, service: str) -> KafkaBroker:
     """A broker whose producer is idempotent with acks=all."""
     return KafkaBroker(
         settings.kafka_bootstrap,
         client_id=f"sxp-{service}",
         security=broker_security(settings),
-        enable_idempotence=True,
-        acks="all",
-        linger_ms=5,
         graceful_timeout=30.0,
+        **producer_options(),
     )
 
 

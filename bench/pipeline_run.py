@@ -1,0 +1,85 @@
+"""One timed pipeline run: `sxp publish` of a fixture, then until labeled, then until exported.
+
+Labeled: ingest has counted every published row and every lead card is labeled at its
+profile version. Exported: every ready card (LABELED, not in flight) is in a queue batch.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import asyncpg
+
+import bench_stack  # noqa: F401  (puts the repository on sys.path)
+
+DRAIN_DEADLINE_S = 3600.0
+
+_EXPORT_STATE = """
+SELECT
+  (SELECT count(*) FROM execution.lead_cards
+   WHERE readiness IN ('LABELED', 'ENRICHED') AND enrichment_status <> 'REQUESTED') AS ready,
+  (SELECT count(DISTINCT lead_card_id) FROM execution.handoff_items
+   WHERE transport = 'queue') AS exported
+"""
+
+
+@dataclass(frozen=True)
+class PipelineRun:
+    """Seconds from the start of the publish to its end, to labeled and to exported."""
+
+    published: int
+    publish_s: float
+    labeled_s: float
+    exported_s: float
+    labeled: int
+    exported: int
+
+
+async def export_state(settings: Any) -> dict[str, int]:
+    """Ready cards and cards exported on the queue transport."""
+    from sxp_common.db import asyncpg_dsn
+
+    conn = await asyncpg.connect(asyncpg_dsn(settings.database_url))
+    try:
+        return dict(await conn.fetchrow(_EXPORT_STATE))
+    finally:
+        await conn.close()
+
+
+def _wait(settings: Any, started: float, done: Any, what: str) -> tuple[float, dict[str, int]]:
+    """Poll `done()` every 50 ms; the seconds since `started` when it first held."""
+    while True:
+        state = done()
+        if state is not None:
+            return time.monotonic() - started, state
+        if time.monotonic() - started > DRAIN_DEADLINE_S:
+            raise SystemExit(f"bench: not {what} after {DRAIN_DEADLINE_S:.0f} s; "
+                             f"see {settings.home / 'logs'}")
+        time.sleep(0.05)
+
+
+def run_pipeline(settings: Any, fixture: Path) -> PipelineRun:
+    """Publish `fixture` with the CLI's own code and time it through labeled and exported."""
+    from sxp_cli.demo import is_drained, pipeline_state
+    from sxp_cli.publish import publish_file
+
+    started = time.monotonic()
+    report = asyncio.run(publish_file(fixture, settings))
+    publish_s = time.monotonic() - started
+
+    def labeled() -> dict[str, int] | None:
+        state = asyncio.run(pipeline_state(settings, report.job_id))
+        return state if is_drained(state, report.published) else None
+
+    def exported() -> dict[str, int] | None:
+        state = asyncio.run(export_state(settings))
+        return state if state["exported"] >= state["ready"] else None
+
+    labeled_s, labeled_state = _wait(settings, started, labeled, "labeled")
+    exported_s, exported_state = _wait(settings, started, exported, "exported")
+    return PipelineRun(report.published, publish_s, labeled_s, exported_s,
+                       labeled_state["labeled"], exported_state["exported"])
