@@ -13,7 +13,6 @@ from pathlib import Path
 from typing import Any
 
 import asyncpg
-
 import bench_stack  # noqa: F401  (puts the repository on sys.path)
 
 DRAIN_DEADLINE_S = 3600.0

@@ -12,6 +12,7 @@ import json
 from pathlib import Path
 
 import pytest
+
 from sxp_cli.preview import preview_file
 
 pytestmark = pytest.mark.unit
