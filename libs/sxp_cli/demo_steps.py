@@ -74,7 +74,7 @@ def verify_audit(settings: Settings) -> tuple[bool, str]:
     from sxp_cli.stats import kafka_stats
 
     deadline = time.monotonic() + 120.0
-    while asyncio.run(kafka_stats(settings.kafka_bootstrap))["lag"]["sxp-audit-projector"]:
+    while asyncio.run(kafka_stats(settings))["lag"]["sxp-audit-projector"]:
         if time.monotonic() > deadline:
             return False, "the audit projector did not catch up in 120s"
         time.sleep(0.5)

@@ -77,7 +77,7 @@ async def replay_audit(settings: Settings, since: datetime | None = None,
                        verify: bool = False) -> ReplayResult:
     """Rebuild from the topic into a fresh table; restore the live table if it is missing."""
     since_ms = int(since.timestamp() * 1000) if since else None
-    records = await read_topic(settings.kafka_bootstrap, AUDIT, since_ms)
+    records = await read_topic(settings, AUDIT, since_ms)
     events = [avro.decode(AUDIT, r.value) for r in records if r.value]
     conn = await asyncpg.connect(asyncpg_dsn(settings.database_url))
     try:

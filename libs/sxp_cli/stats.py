@@ -99,15 +99,15 @@ async def table_stats(conn: asyncpg.Connection) -> dict[str, Any]:
     }
 
 
-async def kafka_stats(bootstrap: str) -> dict[str, Any]:
+async def kafka_stats(settings: Settings) -> dict[str, Any]:
     """Messages per topic (end minus start offsets) and lag per consumer group."""
-    consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap, enable_auto_commit=False,
-                                **client_options())
-    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap, **client_options())
+    bootstrap, options = settings.kafka_bootstrap, client_options(settings)
+    consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap, enable_auto_commit=False, **options)
+    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap, **options)
     await consumer.start()
     await admin.start()
     try:
-        layout = await topic_partitions(bootstrap, [spec.name for spec in TOPICS])
+        layout = await topic_partitions(settings, [spec.name for spec in TOPICS])
         partitions = [TopicPartition(t, p) for t, ids in layout.items() for p in ids]
         ends = await consumer.end_offsets(partitions)
         starts = await consumer.beginning_offsets(partitions)
@@ -147,7 +147,7 @@ async def collect_stats(settings: Settings) -> dict[str, Any]:
         checks = await tier_checks(conn, load_policy(settings.enrichment_policy))
     finally:
         await conn.close()
-    kafka = await asyncio.wait_for(kafka_stats(settings.kafka_bootstrap), timeout=30)
+    kafka = await asyncio.wait_for(kafka_stats(settings), timeout=30)
     return {
         "tables": db["tables"],
         "topics": kafka["topics"],

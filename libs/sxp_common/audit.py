@@ -11,7 +11,6 @@ from __future__ import annotations
 import getpass
 import hashlib
 import json
-import os
 import socket
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
@@ -53,11 +52,9 @@ class Actor:
     instance: str
 
     @classmethod
-    def service(cls, name: str, instance: str | None = None) -> Actor:
-        """A service instance as the actor."""
-        return cls("service", name,
-                   instance or os.environ.get("SXP_INSTANCE_ID",
-                                              f"{socket.gethostname()}-{os.getpid()}"))
+    def service(cls, name: str, instance: str) -> Actor:
+        """A service instance as the actor (its id comes from the service's settings)."""
+        return cls("service", name, instance)
 
     @classmethod
     def cli(cls) -> Actor:

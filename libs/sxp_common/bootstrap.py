@@ -19,7 +19,7 @@ from sxp_common.topics import ensure_topics
 def bootstrap(settings: Settings) -> str:
     """Migrate the database and create missing topics; return a one-line summary."""
     version = upgrade_database(settings.database_url, settings.db_service_password)
-    created = asyncio.run(ensure_topics(settings.kafka_bootstrap))
+    created = asyncio.run(ensure_topics(settings))
     return (
         f"database {redact_url(settings.database_url)} at schema {version}; "
         f"{len(created)} topic(s) created on {settings.kafka_bootstrap}"

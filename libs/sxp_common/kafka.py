@@ -168,11 +168,12 @@ async def publish_all(broker: KafkaBroker, messages: Iterable[Outgoing]) -> int:
     return len(futures)
 
 
-async def topic_partitions(bootstrap: str, topics: Sequence[str]) -> dict[str, list[int]]:
+async def topic_partitions(settings: Settings, topics: Sequence[str]) -> dict[str, list[int]]:
     """Partition ids per topic, from the broker's metadata (missing topics map to [])."""
     from aiokafka.admin import AIOKafkaAdminClient
 
-    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap, **client_options())
+    admin = AIOKafkaAdminClient(bootstrap_servers=settings.kafka_bootstrap,
+                                **client_options(settings))
     await admin.start()
     try:
         described = await admin.describe_topics(list(topics))
@@ -185,17 +186,17 @@ async def topic_partitions(bootstrap: str, topics: Sequence[str]) -> dict[str, l
 
 
 async def read_topic(
-    bootstrap: str, topic: str, since_ms: int | None = None, idle_timeout_ms: int = 1000
+    settings: Settings, topic: str, since_ms: int | None = None, idle_timeout_ms: int = 1000
 ) -> list[InboundRecord]:
     """Every record of `topic` from the start (or from a time, by offsets-for-times) to its
     current end, in partition then offset order; no consumer group, nothing committed."""
     from aiokafka import AIOKafkaConsumer, TopicPartition
 
-    layout = await topic_partitions(bootstrap, [topic])
+    layout = await topic_partitions(settings, [topic])
     if not layout.get(topic):
-        raise KeyError(f"topic {topic} does not exist on {bootstrap}")
-    consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap, enable_auto_commit=False,
-                                **client_options())
+        raise KeyError(f"topic {topic} does not exist on {settings.kafka_bootstrap}")
+    consumer = AIOKafkaConsumer(bootstrap_servers=settings.kafka_bootstrap,
+                                enable_auto_commit=False, **client_options(settings))
     await consumer.start()
     try:
         partitions = [TopicPartition(topic, p) for p in layout[topic]]

@@ -61,9 +61,8 @@ def broker_security(settings: Settings) -> BaseSecurity | None:
                 use_ssl=protocol == "SASL_SSL")
 
 
-def client_options(settings: Settings | None = None) -> dict[str, Any]:
+def client_options(settings: Settings) -> dict[str, Any]:
     """Keyword arguments for aiokafka's consumer and admin clients."""
-    settings = settings or Settings()
     protocol, mechanism = _check(settings)
     options: dict[str, Any] = {"security_protocol": protocol}
     if protocol in ("SSL", "SASL_SSL"):

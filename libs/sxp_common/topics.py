@@ -4,6 +4,10 @@ from __future__ import annotations
 
 import asyncio
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from sxp_common.settings import Settings
 
 PROFILES_SUBMITTED = "sxp.profiles.submitted.v1"
 PROFILES_REJECTED = "sxp.profiles.rejected.v1"
@@ -72,16 +76,15 @@ TOPICS: tuple[TopicSpec, ...] = (
 )
 
 
-async def ensure_topics(bootstrap: str, timeout_s: float = 60.0) -> list[str]:
+async def ensure_topics(settings: Settings, timeout_s: float = 60.0) -> list[str]:
     """Create every missing project topic; return the names it created."""
     from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 
     from sxp_common.kafka_security import client_options
-    from sxp_common.settings import Settings
 
-    replicas = Settings().kafka_replication_factor
-    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap, request_timeout_ms=15000,
-                                **client_options())
+    replicas = settings.kafka_replication_factor
+    admin = AIOKafkaAdminClient(bootstrap_servers=settings.kafka_bootstrap,
+                                request_timeout_ms=15000, **client_options(settings))
     await admin.start()
     try:
         existing = set(await admin.list_topics())
@@ -111,14 +114,15 @@ async def _wait_until_listed(admin: object, names: set[str], timeout_s: float) -
         await asyncio.sleep(0.2)
 
 
-async def topic_config(bootstrap: str, topic: str) -> dict[str, str]:
+async def topic_config(settings: Settings, topic: str) -> dict[str, str]:
     """The effective configuration of one topic, as the broker reports it."""
     from aiokafka.admin import AIOKafkaAdminClient
     from aiokafka.admin.config_resource import ConfigResource, ConfigResourceType
 
     from sxp_common.kafka_security import client_options
 
-    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap, **client_options())
+    admin = AIOKafkaAdminClient(bootstrap_servers=settings.kafka_bootstrap,
+                                **client_options(settings))
     await admin.start()
     try:
         result = await admin.describe_configs([ConfigResource(ConfigResourceType.TOPIC, topic)])

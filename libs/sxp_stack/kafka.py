@@ -80,6 +80,7 @@ class KafkaComponent(LocalServer):
     name = "kafka"
 
     def __init__(self, settings: Settings, paths: StackPaths, report: Reporter) -> None:
+        self.settings = settings
         self.bootstrap = settings.kafka_bootstrap
         self.address = self.bootstrap
         self.host, self.port = split_host_port(settings.kafka_bootstrap, SETTING)
@@ -235,7 +236,7 @@ class KafkaComponent(LocalServer):
             return
         self.report(self.name, "ensuring project topics")
         try:
-            created = run_async(lambda: ensure_topics(self.bootstrap))
+            created = run_async(lambda: ensure_topics(self.settings))
         except Exception as exc:  # the lead's code: keep its traceback in the log
             raise hook_failed("creating Kafka topics", exc, self.paths.logs / "stack.log") from None
         if created:

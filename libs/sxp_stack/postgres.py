@@ -69,6 +69,7 @@ class PostgresComponent:
 
     def __init__(self, settings: Settings, paths: StackPaths, report: Reporter) -> None:
         self.url = settings.database_url
+        self.service_password = settings.db_service_password
         self.external = settings.database_url_explicit()
         parts = urlsplit(asyncpg_dsn(self.url))
         self.host, self.port = (
@@ -265,7 +266,7 @@ class PostgresComponent:
             return
         self.report(self.name, "running migrations")
         try:
-            result = upgrade(self.url)
+            result = upgrade(self.url, self.service_password)
             if hasattr(result, "__await__"):
                 run_async(lambda: result)
         except Exception as exc:  # the lead's code: keep its traceback in the log

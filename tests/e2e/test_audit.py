@@ -45,10 +45,10 @@ def test_the_audit_topic_is_compacted_and_keeps_events_forever(projector) -> Non
     from sxp_common.kafka import topic_partitions
     from sxp_common.topics import AUDIT, topic_config
 
-    config = asyncio.run(topic_config(projector.kafka_bootstrap, AUDIT))
+    config = asyncio.run(topic_config(projector, AUDIT))
     assert config["cleanup.policy"] == "compact"
     assert config["retention.ms"] == "-1"
-    assert asyncio.run(topic_partitions(projector.kafka_bootstrap, [AUDIT])) == {AUDIT: [0]}
+    assert asyncio.run(topic_partitions(projector, [AUDIT])) == {AUDIT: [0]}
 
 
 def test_every_event_reaches_audit_log_exactly_once_across_a_sigkill(projector) -> None:

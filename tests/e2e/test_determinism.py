@@ -191,7 +191,7 @@ async def _group_offsets(settings: Any, commit: dict[int, int] | None = None) ->
 def redeliver(settings: Any, report: PublishReport) -> list[int]:
     """Rewind the ingest group to where the job starts and let two instances consume it again."""
     services_down(settings)
-    records = asyncio.run(read_topic(settings.kafka_bootstrap, PROFILES_SUBMITTED))
+    records = asyncio.run(read_topic(settings, PROFILES_SUBMITTED))
     starts: dict[int, int] = {}
     for r in records:
         try:

@@ -25,7 +25,7 @@ pytestmark = pytest.mark.e2e
 def adapter_lag(settings: Any) -> int:
     from sxp_cli.stats import kafka_stats
 
-    return asyncio.run(kafka_stats(settings.kafka_bootstrap))["lag"]["sxp-adapter"]
+    return asyncio.run(kafka_stats(settings))["lag"]["sxp-adapter"]
 
 
 def ledger_state(settings: Any) -> tuple[int, int, int]:
@@ -105,9 +105,9 @@ def test_every_enriched_card_has_requested_started_and_completed_audit_events(
 
 
 def test_a_redelivered_command_or_batch_charges_nothing_twice(labeled_cards) -> None:
-    commands = [r for r in asyncio.run(read_topic(labeled_cards.kafka_bootstrap,
+    commands = [r for r in asyncio.run(read_topic(labeled_cards,
                                                   ENRICHMENT_COMMANDS))]
-    batches = [r for r in asyncio.run(read_topic(labeled_cards.kafka_bootstrap,
+    batches = [r for r in asyncio.run(read_topic(labeled_cards,
                                                  ENRICHMENT_REQUESTED))]
     before = ledger_state(labeled_cards)
     send(labeled_cards,

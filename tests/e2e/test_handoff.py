@@ -74,7 +74,7 @@ def assert_trusted(document: dict[str, Any]) -> None:
 
 
 def topic_batches(settings: Any) -> list[tuple[bytes, dict[str, Any]]]:
-    records = asyncio.run(read_topic(settings.kafka_bootstrap, LEAD_BATCH))
+    records = asyncio.run(read_topic(settings, LEAD_BATCH))
     return [(r.value, avro.decode(LEAD_BATCH, r.value)) for r in records]
 
 

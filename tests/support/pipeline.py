@@ -48,7 +48,7 @@ def scalar(settings: Settings, sql: str, *args: Any) -> Any:
 
 def read_topic(settings: Settings, topic: str) -> list[tuple[bytes | None, bytes | None]]:
     """Every (key, value) on a topic, from the beginning to the current end."""
-    return [(r.key, r.value) for r in asyncio.run(read_records(settings.kafka_bootstrap, topic))]
+    return [(r.key, r.value) for r in asyncio.run(read_records(settings, topic))]
 
 
 def decoded_topic(settings: Settings, topic: str) -> list[dict[str, Any]]:

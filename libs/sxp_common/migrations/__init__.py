@@ -37,7 +37,7 @@ async def ensure_roles(admin_url: str, password: str) -> None:
         await conn.close()
 
 
-def upgrade_database(admin_url: str, service_password: str | None = None) -> str:
+def upgrade_database(admin_url: str, service_password: str) -> str:
     """Create the roles, migrate to head, and return the schema version now recorded."""
     try:
         asyncio.get_running_loop()
@@ -48,11 +48,8 @@ def upgrade_database(admin_url: str, service_password: str | None = None) -> str
         return pool.submit(_upgrade, admin_url, service_password).result()
 
 
-def _upgrade(admin_url: str, service_password: str | None) -> str:
-    from sxp_common.settings import Settings
-
-    password = service_password or Settings().db_service_password
-    asyncio.run(ensure_roles(admin_url, password))
+def _upgrade(admin_url: str, service_password: str) -> str:
+    asyncio.run(ensure_roles(admin_url, service_password))
     command.upgrade(alembic_config(admin_url), "head")
     return asyncio.run(_current_version(admin_url))
 
