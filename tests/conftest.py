@@ -30,8 +30,10 @@ TEST_ENV = {
     "SXP_EXPORT_API_URL": f"http://127.0.0.1:{29102 + OFFSET}/v1/lead-batches",
     "SXP_LOG_LEVEL": "INFO",
 }
-# e2e modules share one stack: the one asserting exact table and topic counts goes first,
-# and test_determinism, which truncates Tier 1 and the lead cards between its runs, last.
+# e2e modules share one stack. test_pipeline counts only its own job's rows and records, so it
+# no longer needs to go first. Still order-bound, measured by running the directory reversed:
+# test_enrichment reads the day's budget and the whole Tier 2 (other modules spend and write
+# both), and test_determinism truncates Tier 1 and the lead cards between its runs, so it is last.
 E2E_ORDER = ("test_pipeline", "test_audit", "test_enrichment", "test_handoff", "test_tracing",
              "test_determinism")
 
