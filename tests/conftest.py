@@ -31,7 +31,7 @@ TEST_ENV = {
     "SXP_LOG_LEVEL": "INFO",
 }
 # e2e modules share one stack. test_pipeline counts only its own job's rows and records, so it
-# no longer needs to go first. Still order-bound, measured by running the directory reversed:
+# need not go first. Still order-bound, found by running the directory reversed:
 # test_enrichment reads the day's budget and the whole Tier 2 (other modules spend and write
 # both), and test_determinism truncates Tier 1 and the lead cards between its runs, so it is last.
 E2E_ORDER = ("test_pipeline", "test_audit", "test_enrichment", "test_handoff", "test_tracing",
