@@ -35,6 +35,8 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
+from aiokafka import ConsumerRebalanceListener
+
 HEARTBEAT_INTERVAL_S = 5.0
 STALE_AFTER_S = 30.0
 POLL_STALE_AFTER_S = 120.0
@@ -120,15 +122,29 @@ def newest_heartbeat(directory: Path, instance: str | None = None) -> Heartbeat 
     return max(beats, key=lambda b: b.written_at, default=None)
 
 
-def consumer_state(consumer: Any) -> tuple[bool, int, float | None]:
-    """(joined its group, partitions assigned, last fetch time) of an aiokafka consumer."""
+class GroupListener(ConsumerRebalanceListener):  # type: ignore[misc] # aiokafka is untyped
+    """Whether the consumer's group has given it an assignment (possibly empty, when instances
+    outnumber partitions): the client's public rebalance callbacks, no private state."""
+
+    def __init__(self) -> None:
+        self.joined = False
+
+    async def on_partitions_revoked(self, revoked: Any) -> None:
+        self.joined = False  # a rebalance is under way: out of the group until assigned again
+
+    async def on_partitions_assigned(self, assigned: Any) -> None:
+        self.joined = True
+
+
+def consumer_state(consumer: Any, listener: GroupListener | None = None
+                   ) -> tuple[bool, int, float | None]:
+    """(joined its group, partitions assigned, last fetch time) of an aiokafka consumer, by its
+    public API: assignment(), last_poll_timestamp() and the group listener's callbacks (without
+    a listener, joined means some partition is assigned)."""
     if consumer is None:
         return False, 0, None
     partitions = consumer.assignment()
-    try:  # an assignment exists once the group's first rebalance completed, even if empty
-        joined = consumer._subscription.subscription.assignment is not None
-    except AttributeError:
-        joined = bool(partitions)
+    joined = listener.joined if listener is not None else bool(partitions)
     polls = [consumer.last_poll_timestamp(tp) for tp in partitions]
     last_ms = max((p for p in polls if p), default=None)
     return joined, len(partitions), last_ms / 1000 if last_ms else None
@@ -168,11 +184,12 @@ class Monitor:
     last_batch_at: float | None = None
     latest: Heartbeat | None = None
     broker: Any = None  # the FastStream broker, asked with broker.ping()
+    listener: GroupListener | None = None  # the subscriber's rebalance listener
 
     async def beat(self) -> Heartbeat:
         """Measure consumer and database now."""
         consumer = getattr(self.subscriber, "consumer", None)
-        joined, partitions, last_poll = consumer_state(consumer)
+        joined, partitions, last_poll = consumer_state(consumer, self.listener)
         self.latest = Heartbeat(
             service=self.service, instance=self.instance, pid=os.getpid(),
             started_at=self.started_at, written_at=time.time(),

@@ -156,9 +156,11 @@ def build_service(
     tracing.configure(name, settings.instance_id)
     ctx = ServiceContext(name, consumer_group(name), settings, broker, logger,
                          counters=Counters(name))
-    subscriber = broker.subscriber(*topics, **batch_subscriber_options(settings, ctx.group))
+    listener = health.GroupListener()
+    subscriber = broker.subscriber(*topics, **batch_subscriber_options(settings, ctx.group),
+                                   listener=listener)
     monitor = health.Monitor(name, settings.instance_id, settings.home, subscriber,
-                             lambda: ctx.pool, broker=broker)
+                             lambda: ctx.pool, broker=broker, listener=listener)
 
     @subscriber
     async def on_batch(body: Any, message: Any = Context("message")) -> None:

@@ -40,6 +40,7 @@ from sxp_common.topics import (
     PROFILES_RAW,
     PROFILES_REJECTED,
 )
+from tests.support.pipeline import sxp
 
 PIPELINE = ("ingest", "card_factory", "labeler")
 EMAIL, PHONE = "trace.me@example.com", "+1 415 555 0199"
@@ -288,6 +289,20 @@ def test_logs_carry_the_trace_ids_and_no_contact_data(traced_run) -> None:
         assert EMAIL not in raw and PHONE not in raw, raw
         texts = [v for k, v in line.items() if k not in ("trace_id", "span_id", "trace_ids")]
         assert not [t for t in strings(texts) if contains_contact_data(t)], raw
+
+
+@pytest.mark.e2e
+def test_sxp_publish_prints_no_span_unless_asked(test_stack: Any, tmp_path: Path) -> None:
+    """A user's terminal shows the report, not span JSON; console export is there on demand."""
+    path = profiles_file(tmp_path / "quiet.jsonl")
+    every_trace = {"OTEL_TRACES_SAMPLER": "parentbased_always_on"}
+    quiet = sxp("publish", str(path), **every_trace)
+    assert quiet.returncode == 0, quiet.stderr
+    assert "published" in quiet.stdout
+    assert "span_id" not in quiet.stdout + quiet.stderr, "span JSON on a quiet terminal"
+    asked = sxp("publish", str(path), OTEL_TRACES_EXPORTER="console", **every_trace)
+    assert asked.returncode == 0, asked.stderr
+    assert "span_id" in asked.stderr and '"sxp publish"' in asked.stderr
 
 
 def strings(value: Any) -> list[str]:
