@@ -2,7 +2,9 @@
 
 The tests never touch the stack `make demo` uses: they run Kafka, Postgres and
 the object store under .sxp/test on their own ports, start from empty data each
-session, and stop everything at the end.
+session, and stop everything at the end. The e2e modules share that stack and may run in
+any order, alone or together: each publishes the data it asserts on and scopes its
+assertions to it (its job, its request, its batches).
 """
 
 from __future__ import annotations
@@ -30,24 +32,6 @@ TEST_ENV = {
     "SXP_EXPORT_API_URL": f"http://127.0.0.1:{29102 + OFFSET}/v1/lead-batches",
     "SXP_LOG_LEVEL": "INFO",
 }
-# e2e modules share one stack. test_pipeline counts only its own job's rows and records, so it
-# need not go first. Still order-bound, found by running the directory reversed:
-# test_enrichment reads the day's budget and the whole Tier 2 (other modules spend and write
-# both), and test_determinism truncates Tier 1 and the lead cards between its runs, so it is last.
-E2E_ORDER = ("test_pipeline", "test_audit", "test_enrichment", "test_handoff", "test_tracing",
-             "test_determinism")
-
-
-def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """Run e2e modules in E2E_ORDER (others after them), keeping test order inside a module."""
-
-    def rank(item: pytest.Item) -> tuple[int, int]:
-        module = item.module.__name__.rsplit(".", 1)[-1] if item.module else ""
-        in_e2e = ".e2e." in (item.module.__name__ if item.module else "")
-        order = E2E_ORDER.index(module) if module in E2E_ORDER else len(E2E_ORDER)
-        return (1 if in_e2e else 0, order if in_e2e else 0)
-
-    items.sort(key=rank)
 
 
 @pytest.fixture(scope="session")

@@ -9,13 +9,13 @@ import sys
 from datetime import datetime
 from typing import Annotated, Any
 
-import asyncpg
 import typer
 from rich.console import Console
 from rich.table import Table
 
+from sxp_cli.queries import audit as audit_queries
+from sxp_cli.queries import reading
 from sxp_cli.timeparse import parse_since
-from sxp_common.db import asyncpg_dsn
 from sxp_common.settings import Settings
 
 audit_app = typer.Typer(help="The compliance trail of sensitive actions.", no_args_is_help=True)
@@ -33,24 +33,8 @@ async def fetch_trail(
     settings: Settings, batch: str | None, lead_card: str | None, since: datetime | None
 ) -> list[dict[str, Any]]:
     """Audit rows for a batch, a lead card, or since a time, oldest first."""
-    arg: str | datetime | None
-    if batch:
-        # The batch's own events, plus the handoffs that carried any of its cards onward.
-        where = """batch_id = $1 OR (event_type IN ('handoff_emitted', 'handoff_failed')
-            AND lead_card_ids ?| (SELECT coalesce(array_agg(DISTINCT id), '{}')
-                                  FROM audit.audit_log,
-                                       jsonb_array_elements_text(lead_card_ids) AS id
-                                  WHERE batch_id = $1))"""
-        arg = batch
-    elif lead_card:
-        where, arg = "lead_card_ids ? $1", lead_card
-    else:
-        where, arg = "occurred_at >= $1", since
-    conn = await asyncpg.connect(asyncpg_dsn(settings.database_url))
-    try:
-        rows = await conn.fetch(f"SELECT * FROM audit.audit_log WHERE {where} ORDER BY seq", arg)
-    finally:
-        await conn.close()
+    async with reading(settings) as conn:
+        rows = await audit_queries.trail(conn, batch, lead_card, since)
     return [_trail_row(r) for r in rows]
 
 

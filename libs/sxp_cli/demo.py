@@ -6,7 +6,6 @@ import asyncio
 import time
 from typing import Any
 
-import asyncpg
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
@@ -14,40 +13,22 @@ from rich.table import Table
 from sxp_cli import processes
 from sxp_cli.fixtures_cmd import generate_file
 from sxp_cli.publish import run_publish
-from sxp_common.db import asyncpg_dsn
+from sxp_cli.queries import pipeline as queries
+from sxp_cli.queries import reading
 from sxp_common.settings import Settings
 
 DRAIN_DEADLINE_S = 600.0
 
-_PIPELINE_STATE = """
-SELECT
-  (SELECT coalesce(sum(received), 0) FROM ops.ingest_job_counts WHERE job_id = $1) AS received,
-  (SELECT count(*) FROM social.raw_social_profiles) AS profiles,
-  (SELECT count(*) FROM execution.lead_cards) AS cards,
-  (SELECT count(*) FROM execution.lead_cards WHERE labeled_profile_version = profile_version) AS
-  labeled,
-  (SELECT count(*) FROM execution.lead_cards WHERE persona IS NOT NULL AND tribe IS NOT NULL) AS
-  covered
-"""
-
-
 async def pipeline_state(settings: Settings, job_id: str) -> dict[str, int]:
     """Counts that tell whether a publish job has drained through every stage."""
-    conn = await asyncpg.connect(asyncpg_dsn(settings.database_url))
-    try:
-        return dict(await conn.fetchrow(_PIPELINE_STATE, job_id))
-    finally:
-        await conn.close()
+    async with reading(settings) as conn:
+        return await queries.pipeline_state(conn, job_id)
 
 
 async def job_counts(settings: Settings, job_id: str) -> dict[str, int]:
     """What ingest counted for one publish job."""
-    conn = await asyncpg.connect(asyncpg_dsn(settings.database_url))
-    try:
-        row = await conn.fetchrow("SELECT * FROM ops.ingest_job_counts WHERE job_id = $1", job_id)
-        return dict(row) if row else {}
-    finally:
-        await conn.close()
+    async with reading(settings) as conn:
+        return await queries.job_counts(conn, job_id)
 
 
 def is_drained(state: dict[str, int], published: int) -> bool:
@@ -172,8 +153,8 @@ def audit_step(console: Console, settings: Settings) -> bool:
 
 def run_enrichment_step(console: Console, settings: Settings) -> bool:
     """Enrich the policy's allowed labels against the providers, then print what it did."""
-    from services.enrichment_gate.domain import load_policy
     from sxp_cli.demo_steps import run_enrichment
+    from sxp_common.enrichment_policy import load_policy
 
     policy = load_policy(settings.enrichment_policy)
     with console.status("enriching approved lead cards"):

@@ -7,47 +7,22 @@ import json
 import time
 from typing import Any
 
-import asyncpg
-
 from sxp_cli.enrich_cmd import build_command, send_and_wait
-from sxp_common.db import asyncpg_dsn
+from sxp_cli.queries import enrichment, export, reading
 from sxp_common.settings import Settings
 
 SETTLE_DEADLINE_S = 300.0
 
 
 async def _open_batches(settings: Settings, request_id: str) -> int:
-    conn = await asyncpg.connect(asyncpg_dsn(settings.database_url))
-    try:
-        return await conn.fetchval(
-            "SELECT count(*) FROM enrichment.batches WHERE request_id = $1 AND status = "
-            "'requested'", request_id)
-    finally:
-        await conn.close()
+    async with reading(settings) as conn:
+        return await enrichment.open_batches(conn, request_id)
 
 
 async def enrichment_numbers(settings: Settings, request_id: str) -> dict[str, Any]:
     """What one request did: batches, cards enriched or failed, spend against its reservation."""
-    conn = await asyncpg.connect(asyncpg_dsn(settings.database_url))
-    try:
-        row = await conn.fetchrow(
-            """SELECT count(*) AS batches,
-                      coalesce(sum(cardinality(lead_card_ids)), 0) AS cards,
-                      coalesce(sum(reserved_usd), 0)::float8 AS reserved,
-                      coalesce(sum(settled_usd), 0)::float8 AS settled
-               FROM enrichment.batches WHERE request_id = $1""", request_id)
-        statuses = await conn.fetch(
-            """SELECT c.enrichment_status AS status, count(*) AS n
-               FROM execution.lead_cards c JOIN enrichment.batches b ON c.lead_card_id =
-               ANY(b.lead_card_ids)
-               WHERE b.request_id = $1 GROUP BY 1""", request_id)
-        tier2 = await conn.fetchval("SELECT count(*) FROM contact.contacts")
-    finally:
-        await conn.close()
-    by_status = {r["status"]: r["n"] for r in statuses}
-    return {"batches": row["batches"], "cards": row["cards"], "reserved_usd": row["reserved"],
-            "settled_usd": row["settled"], "enriched": by_status.get("ENRICHED", 0),
-            "failed": by_status.get("FAILED", 0), "contacts in Tier 2 (all requests)": tier2}
+    async with reading(settings) as conn:
+        return await enrichment.request_numbers(conn, request_id)
 
 
 def run_enrichment(settings: Settings, labels: list[str]) -> dict[str, Any]:
@@ -86,16 +61,8 @@ def verify_audit(settings: Settings) -> tuple[bool, str]:
 
 async def handoff_counts(settings: Settings) -> dict[str, dict[str, int]]:
     """Delivered batches and cards per transport, from the exporter's own record."""
-    conn = await asyncpg.connect(asyncpg_dsn(settings.database_url))
-    try:
-        rows = await conn.fetch(
-            """SELECT b.transport, count(DISTINCT b.batch_id) AS batches, count(i.lead_card_id) AS
-            cards
-               FROM execution.handoff_batches b JOIN execution.handoff_items i USING (batch_id)
-               WHERE b.status = 'delivered' GROUP BY b.transport""")
-    finally:
-        await conn.close()
-    return {r["transport"]: {"batches": r["batches"], "cards": r["cards"]} for r in rows}
+    async with reading(settings) as conn:
+        return await export.delivered_per_transport(conn)
 
 
 def run_handoff(settings: Settings) -> tuple[dict[str, dict[str, int]], list[str]]:

@@ -5,19 +5,18 @@ from __future__ import annotations
 
 import asyncio
 import json
-import time
 import uuid
 from datetime import UTC, datetime
 from typing import Annotated, Any
 
-import asyncpg
 import typer
 from rich.console import Console
 from rich.table import Table
 
 from services.exporter.domain import TRANSPORTS, Outcome
+from sxp_cli.queries import poll
+from sxp_cli.queries.export import export_answer
 from sxp_common import audit, tracing
-from sxp_common.db import asyncpg_dsn
 from sxp_common.kafka import make_broker, outgoing, publish_all
 from sxp_common.settings import Settings
 from sxp_common.topics import EXPORT_COMMANDS
@@ -76,20 +75,7 @@ async def run_export(settings: Settings, transport: str | None, resend_id: str |
 async def wait_for_answer(settings: Settings, command_id: str,
                           timeout_s: float) -> dict[str, Any] | None:
     """Poll the exporter's recorded answer to a command until `timeout_s` (None on timeout)."""
-    conn = await asyncpg.connect(asyncpg_dsn(settings.database_url))
-    try:
-        deadline = time.monotonic() + timeout_s
-        while time.monotonic() < deadline:
-            row = await conn.fetchrow(
-                "SELECT status, outcomes, error FROM execution.export_commands WHERE command_id = "
-                "$1",
-                command_id)
-            if row:
-                return dict(row)
-            await asyncio.sleep(0.2)
-        return None
-    finally:
-        await conn.close()
+    return await poll(settings, lambda conn: export_answer(conn, command_id), timeout_s)
 
 
 def _print(outcomes: list[Outcome], transport: str, as_json: bool) -> None:

@@ -24,7 +24,7 @@ from sxp_common.audit_store import (
     audit_table_ddl,
     row_to_event,
 )
-from sxp_common.db import SERVICE_ROLES, asyncpg_dsn
+from sxp_common.db import READER_ROLE, SERVICE_ROLES, asyncpg_dsn
 from sxp_common.kafka import read_topic
 from sxp_common.settings import Settings
 from sxp_common.topics import AUDIT
@@ -57,6 +57,7 @@ async def _grant_live(conn: asyncpg.Connection) -> None:
     role = SERVICE_ROLES["audit_projector"]
     await conn.execute(f"GRANT SELECT, INSERT ON {LIVE_TABLE} TO {role}")
     await conn.execute(f"GRANT USAGE, SELECT ON SEQUENCE {LIVE_TABLE}_seq_seq TO {role}")
+    await conn.execute(f"GRANT SELECT ON {LIVE_TABLE} TO {READER_ROLE}")
 
 
 async def _append_all(conn: asyncpg.Connection, events: Sequence[dict[str, Any]],

@@ -5,98 +5,18 @@ from __future__ import annotations
 import asyncio
 from typing import Any
 
-import asyncpg
 from aiokafka import AIOKafkaConsumer, TopicPartition
 from aiokafka.admin import AIOKafkaAdminClient
 
-from services.enrichment_gate.domain import load_policy
-from sxp_cli.stats_checks import tier_checks
-from sxp_common.db import asyncpg_dsn
+from sxp_cli.queries import reading
+from sxp_cli.queries.stats import table_stats, tier_checks
+from sxp_common.enrichment_policy import load_policy
 from sxp_common.kafka import stop_quietly, topic_partitions
 from sxp_common.kafka_security import client_options
 from sxp_common.settings import Settings
 from sxp_common.topics import SUBSCRIPTIONS, TOPICS, consumer_group
 
-TABLES = (
-    "social.raw_social_profiles",
-    "social.raw_social_profile_versions",
-    "execution.lead_cards",
-    "contact.contacts",
-    "contact.businesses",
-    "contact.provider_responses",
-    "enrichment.requests",
-    "enrichment.batches",
-    "audit.audit_log",
-)
 CONSUMER_GROUPS = tuple(consumer_group(service) for service in SUBSCRIPTIONS)
-
-
-async def table_stats(conn: asyncpg.Connection) -> dict[str, Any]:
-    """Row counts per table (by table name) plus coverage and readiness of lead cards."""
-    tables = {}
-    for table in TABLES:
-        tables[table.split(".", 1)[1]] = await conn.fetchval(f"SELECT count(*) FROM {table}")
-    row = await conn.fetchrow(
-        """SELECT count(*) AS cards,
-                  count(*) FILTER (WHERE persona IS NOT NULL AND tribe IS NOT NULL) AS covered,
-                  count(*) FILTER (WHERE labeled_at IS NOT NULL) AS labeled
-           FROM execution.lead_cards"""
-    )
-    readiness = {
-        r["readiness"]: r["n"]
-        for r in await conn.fetch(
-            "SELECT readiness, count(*) AS n FROM execution.lead_cards GROUP BY readiness"
-        )
-    }
-    ingest = await conn.fetchrow(
-        """SELECT coalesce(sum(received), 0)::bigint AS received,
-                  coalesce(sum(stored), 0)::bigint AS stored,
-                  coalesce(sum(duplicates), 0)::bigint AS duplicates,
-                  coalesce(sum(new_versions), 0)::bigint AS new_versions,
-                  coalesce(sum(rejected), 0)::bigint AS rejected,
-                  coalesce(sum(contact_data_removed), 0)::bigint AS contact_data_removed
-           FROM ops.ingest_job_counts"""
-    )
-    coverage = row["covered"] / row["cards"] if row["cards"] else 0.0
-    spend = await conn.fetchrow(
-        """SELECT coalesce(sum(settled_usd), 0)::float8 AS settled,
-                  coalesce(sum(reserved_usd) FILTER (WHERE settled_at IS NULL), 0)::float8 AS
-                  reserved
-           FROM enrichment.batches"""
-    )
-    by_provider = {
-        r["provider"]: r["usd"]
-        for r in await conn.fetch(
-            """SELECT provider, sum(amount_usd)::float8 AS usd FROM enrichment.ledger
-               WHERE kind = 'settle' GROUP BY provider ORDER BY provider"""
-        )
-    }
-    audit_events = {
-        r["event_type"]: r["n"]
-        for r in await conn.fetch(
-            "SELECT event_type, count(*) AS n FROM audit.audit_log GROUP BY event_type ORDER BY "
-            "event_type"
-        )
-    }
-    enrichment = {
-        r["enrichment_status"]: r["n"]
-        for r in await conn.fetch(
-            "SELECT enrichment_status, count(*) AS n FROM execution.lead_cards GROUP BY 1 ORDER BY "
-            "1"
-        )
-    }
-    return {
-        "tables": tables,
-        "coverage": round(coverage, 4),
-        "labeled": row["labeled"],
-        "readiness": readiness,
-        "ingest": dict(ingest),
-        "spend_usd": round(spend["settled"], 4),
-        "reserved_usd": round(spend["reserved"], 4),
-        "spend_by_provider": by_provider,
-        "audit_events": audit_events,
-        "enrichment": enrichment,
-    }
 
 
 async def kafka_stats(settings: Settings) -> dict[str, Any]:
@@ -141,12 +61,9 @@ def _unconsumed(group: str, committed: dict, ends: dict, starts: dict) -> int:
 
 async def collect_stats(settings: Settings) -> dict[str, Any]:
     """Everything `sxp stats --json` prints, as one dict."""
-    conn = await asyncpg.connect(asyncpg_dsn(settings.database_url), timeout=10)
-    try:
+    async with reading(settings) as conn:
         db = await table_stats(conn)
         checks = await tier_checks(conn, load_policy(settings.enrichment_policy))
-    finally:
-        await conn.close()
     kafka = await asyncio.wait_for(kafka_stats(settings), timeout=30)
     return {
         "tables": db["tables"],

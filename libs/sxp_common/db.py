@@ -18,6 +18,10 @@ SERVICE_ROLES: dict[str, str] = {
     "exporter": "sxp_exporter",
     "audit_projector": "sxp_audit_projector",
 }
+# The CLI's read-outs log in as this role: SELECT only (no Tier 2 contact value), read-only
+# sessions (migration 0006). Only admin work (stack bootstrap, migrations, replay's restore)
+# uses the owner in SXP_DATABASE_URL.
+READER_ROLE = "sxp_reader"
 
 
 def asyncpg_dsn(url: str) -> str:
@@ -43,6 +47,11 @@ def role_url(admin_url: str, role: str, password: str) -> str:
 def service_url(settings: Settings, service: str) -> str:
     """Where `service` connects, as its own role."""
     return role_url(settings.database_url, SERVICE_ROLES[service], settings.db_service_password)
+
+
+def reader_url(settings: Settings) -> str:
+    """Where the CLI's read-outs connect: the read-only role."""
+    return role_url(settings.database_url, READER_ROLE, settings.db_service_password)
 
 
 def redact_url(url: str) -> str:

@@ -8,6 +8,7 @@ from typing import Any
 import asyncpg
 
 from services.enrichment_gate.domain import Candidate, GateDecision, GatePolicy
+from services.enrichment_gate.records import requester_name
 
 BUDGET_LOCK = "sxp-enrichment-budget"
 MAX_CANDIDATES = 50_000
@@ -65,18 +66,32 @@ async def stored_batches(conn: asyncpg.Connection, request_id: str) -> list[dict
     return [dict(r, items=json.loads(r["items"])) for r in rows]
 
 
+async def answered(conn: asyncpg.Connection, request_id: str) -> bool:
+    """True when a DRY_RUN or REAP command was answered already (a redelivery)."""
+    return bool(await conn.fetchval(
+        "SELECT 1 FROM enrichment.command_answers WHERE request_id = $1", request_id))
+
+
+async def record_answer(conn: asyncpg.Connection, command: dict[str, Any],
+                        answer: dict[str, Any]) -> None:
+    """Store the answer to a DRY_RUN or REAP command, for the CLI to read back."""
+    await conn.execute(
+        """INSERT INTO enrichment.command_answers (request_id, kind, requested_by, answer)
+           VALUES ($1, $2, $3, $4)""",
+        command["request_id"], command["kind"], requester_name(command), json.dumps(answer))
+
+
 async def record_decision(
     conn: asyncpg.Connection, command: dict[str, Any], decision: GateDecision, policy: GatePolicy
 ) -> list[str]:
     """Insert request, batches and reservations; mark the cards REQUESTED. Returns those ids."""
-    requester = command["requested_by"]
     await conn.execute(
         """INSERT INTO enrichment.requests (request_id, labels, min_confidence, requested_limit,
                budget_usd, requested_by, status, approved_count, refused, reserved_usd)
            VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)""",
         decision.request_id, command["labels"], command.get("min_confidence"), command.get("limit"),
         command.get("budget_usd"),
-        f"{requester['kind']}:{requester['name']}@{requester['instance']}",
+        requester_name(command),
         decision.status, decision.approved_count, json.dumps(decision.refusal_counts()),
         decision.reserved_usd,
     )

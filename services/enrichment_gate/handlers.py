@@ -13,6 +13,7 @@ from services.enrichment_gate.adapters import (
     spent_today,
     stored_batches,
 )
+from services.enrichment_gate.commands import REQUEST, answer_command
 from services.enrichment_gate.domain import load_policy
 from services.enrichment_gate.planning import decide
 from services.enrichment_gate.records import decision_events, requested_record
@@ -28,7 +29,10 @@ async def on_enrichment_command(ctx: ServiceContext, records: list[InboundRecord
     if batch.dead_letters:
         await ctx.outbox().send(batch.dead_letters)
     for record, command in batch.records:
-        await _apply(ctx, record, command)
+        if command.get("kind", REQUEST) == REQUEST:
+            await _apply(ctx, record, command)
+        else:
+            await answer_command(ctx, command)
 
 
 async def _apply(ctx: ServiceContext, record: InboundRecord, command: dict[str, Any]) -> None:

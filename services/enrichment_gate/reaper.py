@@ -2,7 +2,8 @@
 forever.
 
 The gate runs `reap_once` every `enrichment_reap_interval_s` (a task in its lifespan);
-operators run it with `sxp enrich reap`. In one transaction per sweep, each overdue batch
+operators ask for a sweep with `sxp enrich reap`, a REAP command the gate answers
+(services.enrichment_gate.commands). In one transaction per sweep, each overdue batch
 that no adapter is working on has what its provider calls cost settled and the rest of its
 reservation released; it becomes `failed`, its cards `FAILED`, and `enrichment_failed`
 (reason `reaped`) is staged in the gate's outbox. `sxp enrich request --retry-failed`
@@ -46,22 +47,29 @@ def overdue(batches: Sequence[OpenBatch], now: datetime, deadline_s: float) -> l
 async def reap_once(pool: asyncpg.Pool, service: str, actor: audit.Actor,
                     deadline_s: float) -> list[ClosedBatch]:
     """Close every overdue batch no adapter holds, in one transaction; return what was closed."""
-    closed: list[ClosedBatch] = []
     async with pool.acquire() as conn, conn.transaction():
-        now = await conn.fetchval("SELECT now()")
-        rows = await conn.fetch(
-            """SELECT batch_id, created_at FROM enrichment.batches
-               WHERE status = 'requested' AND created_at <= now() - make_interval(secs => $1)
-               ORDER BY created_at LIMIT $2 FOR UPDATE SKIP LOCKED""",
-            deadline_s, MAX_PER_SWEEP)
-        for batch_id in overdue([OpenBatch(**dict(r)) for r in rows], now, deadline_s):
-            if not await try_lock_batch(conn, batch_id):
-                continue  # an adapter is calling its providers right now
-            done = await close_failed(conn, batch_id)
-            if done is not None:
-                closed.append(done)
-        await outbox.stage(conn, service,
-                           audit.audit_messages([failed_event(actor, c, REAPED) for c in closed]))
+        return await reap_in(conn, service, actor, deadline_s)
+
+
+async def reap_in(conn: asyncpg.Connection, service: str, actor: audit.Actor,
+                  deadline_s: float) -> list[ClosedBatch]:
+    """Close the overdue batches inside the caller's transaction (the REAP command records
+    its answer in the same one); their audit events are staged in `service`'s outbox."""
+    closed: list[ClosedBatch] = []
+    now = await conn.fetchval("SELECT now()")
+    rows = await conn.fetch(
+        """SELECT batch_id, created_at FROM enrichment.batches
+           WHERE status = 'requested' AND created_at <= now() - make_interval(secs => $1)
+           ORDER BY created_at LIMIT $2 FOR UPDATE SKIP LOCKED""",
+        deadline_s, MAX_PER_SWEEP)
+    for batch_id in overdue([OpenBatch(**dict(r)) for r in rows], now, deadline_s):
+        if not await try_lock_batch(conn, batch_id):
+            continue  # an adapter is calling its providers right now
+        done = await close_failed(conn, batch_id)
+        if done is not None:
+            closed.append(done)
+    await outbox.stage(conn, service,
+                       audit.audit_messages([failed_event(actor, c, REAPED) for c in closed]))
     return closed
 
 

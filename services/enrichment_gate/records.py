@@ -51,3 +51,20 @@ def decision_events(
                 batch_id=request_id, lead_card_ids=ids, occurred_at=now, discriminator=reason,
                 details={"request_id": request_id, "count": len(ids)}))
     return events
+
+
+def requester_name(command: dict[str, Any]) -> str:
+    """`kind:name@instance` of who sent a command, as the gate's tables record it."""
+    who = command["requested_by"]
+    return f"{who['kind']}:{who['name']}@{who['instance']}"
+
+
+def dry_run_answer(decision: GateDecision) -> dict[str, Any]:
+    """What the gate would decide, as recorded for a DRY_RUN command (nothing reserved)."""
+    return {
+        "status": decision.status, "approved_count": decision.approved_count,
+        "refused": decision.refusal_counts(), "reserved_usd": decision.reserved_usd,
+        "batches": [{"batch_id": b.batch_id, "size": len(b.items),
+                     "reserved_usd": b.reserved_usd} for b in decision.batches],
+    }
+

@@ -64,7 +64,7 @@ SAMPLES: dict[str, dict[str, Any]] = {
         "request_id": "r-1", "labels": ["PARTNER", "AFFILIATE"], "min_confidence": 0.6,
         "limit": 1000, "budget_usd": 50.0,
         "requested_by": {"kind": "cli", "name": "ana", "instance": "laptop"}, "requested_at": T0,
-        "retry_failed": True,
+        "retry_failed": True, "kind": "DRY_RUN", "older_than_s": None,
     },
     "sxp.enrichment.requested.v1": {
         "batch_id": "b-1", "request_id": "r-1", "created_at": T0, "reserved_usd": 0.45,

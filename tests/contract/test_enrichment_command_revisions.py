@@ -1,4 +1,5 @@
-"""sxp.enrichment.commands.v1 r2 (retry_failed) is compatible both ways with r1."""
+"""sxp.enrichment.commands.v1: r2 (retry_failed) and r3 (kind, older_than_s) are compatible
+both ways with the revisions before them."""
 
 from __future__ import annotations
 
@@ -44,3 +45,26 @@ def test_the_current_codec_keeps_retry_failed() -> None:
     fresh = {**SAMPLES[TOPIC]}
     fresh.pop("retry_failed")
     assert avro.decode(TOPIC, avro.encode(TOPIC, fresh))["retry_failed"] is False
+
+
+def test_an_r2_reader_reads_r3_data_and_ignores_the_command_kind() -> None:
+    record = read("r3", writer="r3", reader="r2")
+    assert "kind" not in record and "older_than_s" not in record
+    assert record["request_id"] == SAMPLES[TOPIC]["request_id"]
+    assert record["retry_failed"] is True
+
+
+@pytest.mark.parametrize("golden", ["r1", "r2"])
+def test_an_r3_reader_reads_older_data_as_a_request(golden: str) -> None:
+    record = read(golden, writer=golden, reader="r3")
+    assert record["kind"] == "REQUEST" and record["older_than_s"] is None
+    assert avro.decode(TOPIC, (FOLDER / f"{golden}.avro").read_bytes())["kind"] == "REQUEST"
+
+
+def test_the_current_codec_keeps_the_command_kind() -> None:
+    assert avro.decode(TOPIC, (FOLDER / "r3.avro").read_bytes())["kind"] == "DRY_RUN"
+    reap = {**SAMPLES[TOPIC], "kind": "REAP", "older_than_s": 0.0}
+    decoded = avro.decode(TOPIC, avro.encode(TOPIC, reap))
+    assert (decoded["kind"], decoded["older_than_s"]) == ("REAP", 0.0)
+    with pytest.raises(ValueError):
+        avro.encode(TOPIC, {**SAMPLES[TOPIC], "kind": "DELETE_EVERYTHING"})

@@ -44,8 +44,14 @@ def labeled_cards(test_stack: Any, tmp_path_factory: pytest.TempPathFactory) -> 
     return test_stack
 
 
+def card_statuses(settings: Any) -> dict[str, int]:
+    return {r["s"]: r["n"] for r in query(settings, """SELECT enrichment_status AS s,
+                                                       count(*) AS n
+                                                       FROM execution.lead_cards GROUP BY 1""")}
+
+
 def test_a_dry_run_shows_the_decision_and_spends_nothing(labeled_cards) -> None:
-    before = ledger_state(labeled_cards)
+    before, statuses = ledger_state(labeled_cards), card_statuses(labeled_cards)
     result = sxp("enrich", "request", "--label", "PARTNER", "--label", "AFFILIATE", "--dry-run",
                  "--json")
     assert result.returncode == 0, result.stderr
@@ -53,9 +59,13 @@ def test_a_dry_run_shows_the_decision_and_spends_nothing(labeled_cards) -> None:
     assert decision["dry_run"] is True and decision["approved_count"] > 0
     assert all(b["size"] <= 250 for b in decision["batches"])
     assert ledger_state(labeled_cards) == before
-    assert scalar(labeled_cards,
-                  "SELECT count(*) FROM execution.lead_cards WHERE enrichment_status <> "
-                  "'NONE'") == 0
+    assert card_statuses(labeled_cards) == statuses  # no card marked REQUESTED
+    # the gate answered it (recorded as an answer, not as a request)
+    request_id = decision["request_id"]
+    assert scalar(labeled_cards, "SELECT kind FROM enrichment.command_answers WHERE "
+                                 "request_id = $1", request_id) == "DRY_RUN"
+    assert scalar(labeled_cards, "SELECT count(*) FROM enrichment.requests WHERE "
+                                 "request_id = $1", request_id) == 0
 
 
 def test_a_disallowed_label_is_refused_with_its_reason(labeled_cards) -> None:
@@ -66,9 +76,15 @@ def test_a_disallowed_label_is_refused_with_its_reason(labeled_cards) -> None:
     assert answer["refused"].get("label_not_allowed", 0) > 0
 
 
-def test_enrichment_creates_tier2_only_for_allowed_labels_within_budget(labeled_cards) -> None:
-    policy = load_policy()
-    result = run_enrichment(labeled_cards, list(policy.allowed_labels))
+@pytest.fixture(scope="module")
+def enriched(labeled_cards: Any) -> dict[str, Any]:
+    """One request for the policy's allowed labels, every batch of it settled."""
+    return run_enrichment(labeled_cards, list(load_policy().allowed_labels))
+
+
+def test_enrichment_creates_tier2_only_for_allowed_labels_within_budget(labeled_cards,
+                                                                         enriched) -> None:
+    policy, result = load_policy(), enriched
     assert result["approved"] > 0 and result["enriched"] > 0
     assert result["enriched"] + result["failed"] == result["cards"] == result["approved"]
     assert result["settled_usd"] <= result["reserved_usd"] <= policy.budget_per_request_usd
@@ -77,17 +93,24 @@ def test_enrichment_creates_tier2_only_for_allowed_labels_within_budget(labeled_
         WHERE c.execution_label <> ALL($1::text[]) OR c.enrichment_status <> 'ENRICHED'""",
         list(policy.allowed_labels))
     assert wrong_tier == 0
-    enriched_with_contact = scalar(labeled_cards, """SELECT count(*) FROM execution.lead_cards
+    enriched_with_contact = scalar(labeled_cards, f"""SELECT count(*) FROM {REQUEST_CARDS}
                                                      WHERE enrichment_status = 'ENRICHED' AND
-                                                     contact_id IS NOT NULL""")
+                                                     contact_id IS NOT NULL""",
+                                   result["request_id"])
     assert enriched_with_contact == result["enriched"]
 
 
+# The lead cards of one request's batches.
+REQUEST_CARDS = """(SELECT c.* FROM execution.lead_cards c JOIN enrichment.batches b
+                    ON c.lead_card_id = ANY(b.lead_card_ids) WHERE b.request_id = $1) AS cards"""
+
+
 def test_every_enriched_card_has_requested_started_and_completed_audit_events(
-    labeled_cards
+    labeled_cards, enriched
 ) -> None:
-    cards = query(labeled_cards, """SELECT lead_card_id::text AS id FROM execution.lead_cards
-                                    WHERE enrichment_status = 'ENRICHED' LIMIT 20""")
+    cards = query(labeled_cards, f"""SELECT lead_card_id::text AS id FROM {REQUEST_CARDS}
+                                     WHERE enrichment_status = 'ENRICHED' LIMIT 20""",
+                  enriched["request_id"])
     assert cards
     poll(lambda: scalar(labeled_cards,
                         "SELECT count(*) FROM audit.audit_log WHERE event_type = "
@@ -104,7 +127,7 @@ def test_every_enriched_card_has_requested_started_and_completed_audit_events(
         assert all(e["occurred_at"] and e["actor_name"] and e["outcome"] for e in events)
 
 
-def test_a_redelivered_command_or_batch_charges_nothing_twice(labeled_cards) -> None:
+def test_a_redelivered_command_or_batch_charges_nothing_twice(labeled_cards, enriched) -> None:
     commands = [r for r in asyncio.run(read_topic(labeled_cards,
                                                   ENRICHMENT_COMMANDS))]
     batches = [r for r in asyncio.run(read_topic(labeled_cards,
@@ -124,7 +147,8 @@ def test_a_redelivered_command_or_batch_charges_nothing_twice(labeled_cards) -> 
     assert ledger_state(labeled_cards) == before
 
 
-def test_no_contact_value_from_the_providers_appears_in_any_service_log(labeled_cards) -> None:
+def test_no_contact_value_from_the_providers_appears_in_any_service_log(labeled_cards,
+                                                                         enriched) -> None:
     values = query(labeled_cards, "SELECT email, phone FROM contact.contacts")
     secrets = {v for row in values for v in row.values() if v}
     assert secrets, "enrichment produced no contact values to look for"
@@ -137,7 +161,7 @@ def test_no_contact_value_from_the_providers_appears_in_any_service_log(labeled_
 
 
 def test_stats_show_tier2_only_for_allowed_labels_spend_in_budget_and_a_clean_tier1(
-    labeled_cards
+    labeled_cards, enriched
 ) -> None:
     result = sxp("stats", "--json")
     assert result.returncode == 0, result.stderr

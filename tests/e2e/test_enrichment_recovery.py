@@ -143,11 +143,19 @@ def test_skip_trace_is_sent_only_cards_with_a_full_address(stack, tmp_path) -> N
     assert "400" not in stats["statuses"]
 
 
-FAULT = ["""CREATE OR REPLACE FUNCTION public.test_fail_settlement() RETURNS trigger LANGUAGE
-plpgsql AS $$
-BEGIN RAISE EXCEPTION 'injected fault after the providers answered'; END $$""",
+# The fault counts its firings in a sequence (nextval survives the rollback it causes), so the
+# test can wait for the crashed batch to be redelivered instead of sleeping.
+FAULT = ["CREATE SEQUENCE IF NOT EXISTS public.test_fail_settlement_hits",
+         """CREATE OR REPLACE FUNCTION public.test_fail_settlement() RETURNS trigger LANGUAGE
+plpgsql SECURITY DEFINER AS $$
+BEGIN
+    PERFORM nextval('public.test_fail_settlement_hits');
+    RAISE EXCEPTION 'injected fault after the providers answered';
+END $$""",
          """CREATE TRIGGER test_fail_settlement BEFORE UPDATE ON enrichment.batches FOR EACH ROW
     WHEN (NEW.outcome IS NOT NULL) EXECUTE FUNCTION public.test_fail_settlement()"""]
+FAULT_HITS = """SELECT CASE WHEN is_called THEN last_value ELSE 0 END
+                FROM public.test_fail_settlement_hits"""
 
 
 def test_a_batch_that_crashes_after_the_providers_answered_is_not_paid_twice(stack,
@@ -161,12 +169,15 @@ def test_a_batch_that_crashes_after_the_providers_answered_is_not_paid_twice(sta
                             "SELECT count(*) FROM contact.provider_responses WHERE batch_id = "
                             "$1", batch_id),
              lambda n: n > 0, timeout_s=60)
-        asyncio.run(asyncio.sleep(3))  # the batch crashes and is redelivered a few times meanwhile
+        # the batch crashes after its answers are stored, and is redelivered: three attempts
+        hits = poll(lambda: scalar(stack, FAULT_HITS), lambda n: n >= 3, timeout_s=60)
+        assert hits >= 3, "the crashed batch was not redelivered"
         assert batch_status(stack, batch_id) == "requested"
         paid = calls(stack)
     finally:
         query(stack, "DROP TRIGGER IF EXISTS test_fail_settlement ON enrichment.batches")
         query(stack, "DROP FUNCTION IF EXISTS public.test_fail_settlement()")
+        query(stack, "DROP SEQUENCE IF EXISTS public.test_fail_settlement_hits")
     assert settle(stack, batch_id) in ("completed", "partial", "failed")
     assert calls(stack) == paid
     settled = scalar(stack,

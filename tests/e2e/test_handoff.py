@@ -28,6 +28,7 @@ from sxp_cli.export_cmd import export_command
 from sxp_cli.fixtures import generate_profiles, write_jsonl
 from sxp_cli.processes import services_up
 from sxp_common import avro
+from sxp_common.enrichment_policy import load_policy
 from sxp_common.kafka import read_topic
 from sxp_common.topics import LEAD_BATCH
 from tests.support.pipeline import poll, publish_and_label, query, restart_service, scalar
@@ -100,10 +101,13 @@ def stack(test_stack: Any, job_id: str) -> Any:
 def special_cards(stack: Any, job_id: str) -> dict[str, str]:
     """Three of our cards changed as the owner: one enriched (Tier 2 rows), one in flight, one
     broken."""
+    # The first, given Tier 2 rows, has a label the gate may enrich: the rows keep the invariant
+    # other modules check (Tier 2 only for allowed labels) whatever order they run in.
     ids = [r["id"] for r in query(stack, """
         SELECT lead_card_id::text AS id FROM execution.lead_cards WHERE job_id = $1
           AND readiness = 'LABELED' AND enrichment_status = 'NONE' AND persona IS NOT NULL
-        ORDER BY lead_card_id LIMIT 3""", job_id)]
+        ORDER BY execution_label = ANY($2::text[]) DESC, lead_card_id LIMIT 3""",
+        job_id, list(load_policy().allowed_labels))]
     assert len(ids) == 3
     enriched, in_flight, broken = ids
     contact_id, business_id = uuid.uuid4(), uuid.uuid4()

@@ -64,8 +64,14 @@ def enriched(test_stack: Any, tmp_path_factory: pytest.TempPathFactory) -> Any:
                                        request["request_id"]), lambda n: n == 0, 180)
     assert open_batches == 0, "the adapter did not settle every batch"
     assert poll(lambda: scalar(test_stack, BEHIND_ON_QUEUE, job_id), lambda n: n == 0, 120) == 0
-    JOB["id"] = job_id
+    JOB["id"], JOB["request"] = job_id, request["request_id"]
     return test_stack
+
+
+# Only the cards of this module's request: other modules on the shared stack enrich (or
+# hand-make) cards of their own, in any order.
+OUR_REQUEST = """c.lead_card_id IN (SELECT unnest(lead_card_ids) FROM enrichment.batches
+                                     WHERE request_id = $1)"""
 
 
 def test_cards_enriched_after_their_first_export_reach_the_queue_with_their_contact(
@@ -76,7 +82,7 @@ def test_cards_enriched_after_their_first_export_reach_the_queue_with_their_cont
                (SELECT min(i.revision) FROM execution.handoff_items i
                 WHERE i.lead_card_id = c.lead_card_id AND i.transport = 'queue') AS first_sent
         FROM execution.lead_cards c JOIN contact.contacts ct ON ct.contact_id = c.contact_id
-        WHERE c.enrichment_status = 'ENRICHED'""")
+        WHERE c.enrichment_status = 'ENRICHED' AND """ + OUR_REQUEST, JOB["request"])
     assert cards, "no card was enriched"
     # Labeled cards went out at label time; cards that only became ready when enriched did not.
     assert any(c["first_sent"] < c["revision"] for c in cards), \
@@ -113,8 +119,10 @@ def test_no_batch_id_is_on_the_topic_twice_even_when_sxp_export_asks_too(enriche
 
 def test_every_enriched_card_has_requested_started_and_completed_in_its_trail(enriched) -> None:
     ids = [r["id"] for r in query(enriched,
-                                  """SELECT lead_card_id::text AS id FROM execution.lead_cards
-                                               WHERE enrichment_status = 'ENRICHED'""")]
+                                  """SELECT lead_card_id::text AS id FROM execution.lead_cards c
+                                     WHERE enrichment_status = 'ENRICHED' AND """ + OUR_REQUEST,
+                                  JOB["request"])]
+    assert ids, "no card of our request was enriched"
     wanted = {"enrichment_requested", "enrichment_started", "enrichment_completed",
               "handoff_emitted"}
 

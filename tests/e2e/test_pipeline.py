@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from services.ingest.domain import Rejection, validate_submission
+from services.ingest.domain import Rejection, partition_key, validate_submission
 from sxp_cli.demo import is_drained
 from sxp_cli.fixtures import generate_profiles, write_jsonl
 from sxp_cli.processes import services_up
@@ -44,11 +44,26 @@ def hundred_per_platform(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
     return picked
 
 
+def stored_identities(settings: Any) -> set[str]:
+    """`platform:username` of every profile Tier 1 holds (other modules may have left some)."""
+    return {f"{r['platform']}:{r['username']}" for r in
+            query(settings, "SELECT platform, username FROM social.raw_social_profiles")}
+
+
+def unseen(rows: list[dict[str, Any]], stored: set[str]) -> list[dict[str, Any]]:
+    """The rows whose identity Tier 1 does not hold yet (unkeyable rows stay: they are
+    rejected either way)."""
+    return [row for row in rows
+            if partition_key(row.get("platform"), row.get("username")) not in stored]
+
+
 @pytest.fixture(scope="module")
-def profiles_file(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """300 generated profiles (100 per platform) plus three unreadable lines at the end."""
+def profiles_file(test_stack: Any, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """300 generated profiles (100 per platform) the stack has never seen, whatever other
+    modules stored before, plus three unreadable lines at the end."""
     path = tmp_path_factory.mktemp("e2e") / "profiles.jsonl"
-    write_jsonl(hundred_per_platform(generate_profiles(600, seed=11)), path)
+    rows = unseen(generate_profiles(600, seed=11), stored_identities(test_stack))
+    write_jsonl(hundred_per_platform(rows), path)
     with path.open("a", encoding="utf-8") as handle:
         handle.write("\n".join(UNREADABLE_LINES) + "\n")
     return path
@@ -94,35 +109,34 @@ def wait_drained(settings: Any, report: PublishReport) -> dict[str, Any]:
 
 
 @pytest.fixture(scope="module")
-def first_run(test_stack: Any, profiles_file: Path) -> tuple[PublishReport, dict[str, Any]]:
+def dead_letters_before(test_stack: Any) -> int:
+    """Dead letters on the topic before this module published anything."""
+    return topic_count(test_stack, DEADLETTER)
+
+
+@pytest.fixture(scope="module")
+def first_run(test_stack: Any, dead_letters_before: int,
+              profiles_file: Path) -> tuple[PublishReport, dict[str, Any]]:
     """Run the services (two ingest instances in one group), publish once, wait for the drain."""
     services_up(test_stack, {"ingest": 2})
     report = asyncio.run(publish_file(profiles_file, test_stack))
     return report, wait_drained(test_stack, report)
 
 
-def table_counts(settings: Any) -> dict[str, int]:
-    return {
-        table: scalar(settings, f"SELECT count(*) FROM {table}")
-        for table in ("social.raw_social_profiles", "social.raw_social_profile_versions",
-                      "execution.lead_cards", "contact.contacts", "contact.businesses")
-    }
+JOB_TABLES = ("social.raw_social_profiles", "social.raw_social_profile_versions",
+              "execution.lead_cards")
 
 
-def job_table_counts(settings: Any, job_id: str) -> dict[str, int]:
-    """Rows this job wrote, so other modules' data on the same stack does not count."""
-    counts = {
-        table: scalar(settings, f"SELECT count(*) FROM {table} WHERE job_id = $1", job_id)
-        for table in ("social.raw_social_profiles", "social.raw_social_profile_versions",
-                      "execution.lead_cards")
-    }
+def table_counts(settings: Any, job_id: str) -> dict[str, int]:
+    """Rows of one publish job in Tiers 1 and 3, and the Tier 2 rows of its cards."""
+    counts = {table: scalar(settings, f"SELECT count(*) FROM {table} WHERE job_id = $1", job_id)
+              for table in JOB_TABLES}
     counts["contact.contacts"] = scalar(
-        settings, "SELECT count(*) FROM contact.contacts t JOIN execution.lead_cards c "
-        "USING (lead_card_id) WHERE c.job_id = $1", job_id)
+        settings, """SELECT count(*) FROM contact.contacts t JOIN execution.lead_cards c
+                     USING (lead_card_id) WHERE c.job_id = $1""", job_id)
     counts["contact.businesses"] = scalar(
-        settings, "SELECT count(DISTINCT t.business_id) FROM contact.contacts t "
-        "JOIN execution.lead_cards c USING (lead_card_id) "
-        "WHERE c.job_id = $1 AND t.business_id IS NOT NULL", job_id)
+        settings, """SELECT count(*) FROM contact.businesses b JOIN execution.lead_cards c
+                     USING (business_id) WHERE c.job_id = $1""", job_id)
     return counts
 
 
@@ -149,7 +163,7 @@ def test_every_published_row_is_stored_a_duplicate_or_rejected(first_run, expect
 def test_tables_hold_one_profile_and_one_lead_card_per_identity(test_stack, first_run,
                                                                 expected) -> None:
     report, counts = first_run
-    tables = job_table_counts(test_stack, report.job_id)
+    tables = table_counts(test_stack, report.job_id)
     assert tables["social.raw_social_profiles"] == expected["stored"]
     assert tables["execution.lead_cards"] == expected["stored"]
     versions = tables["social.raw_social_profile_versions"]
@@ -157,14 +171,15 @@ def test_tables_hold_one_profile_and_one_lead_card_per_identity(test_stack, firs
     assert tables["contact.contacts"] == tables["contact.businesses"] == 0
 
 
-def test_topics_carry_exactly_what_the_pipeline_did(test_stack, first_run) -> None:
+def test_topics_carry_exactly_what_the_pipeline_did(test_stack, dead_letters_before,
+                                                     first_run) -> None:
     report, counts = first_run
     versions = counts["stored"] + counts["new_versions"]
     job = report.job_id
     assert len(job_records(test_stack, PROFILES_SUBMITTED, job)) == report.published
     assert len(job_records(test_stack, PROFILES_REJECTED, job)) == counts["rejected"]
     assert len(job_records(test_stack, PROFILES_RAW, job)) == versions
-    assert not [d for d in decoded_topic(test_stack, DEADLETTER) if job.encode() in d["value"]]
+    assert topic_count(test_stack, DEADLETTER) == dead_letters_before
     for topic in (LEADCARDS_STRUCTURED, LEADCARDS_LABELED):
         ids = {r["lead_card_id"] for r in job_records(test_stack, topic, job)}
         assert len(ids) == counts["stored"], topic
@@ -198,24 +213,27 @@ def test_no_email_or_phone_reaches_tier1_tier3_or_any_downstream_topic(test_stac
     # the input has some
     assert sum(contains_contact_data(r.get("bio") or "") for r in source_rows) >= 30
     leaked = []
+    job = first_run[0].job_id
     for table in ("social.raw_social_profiles", "execution.lead_cards"):
-        for row in query(test_stack, f"SELECT * FROM {table}"):
+        for row in query(test_stack, f"SELECT * FROM {table} WHERE job_id = $1", job):
             leaked += [(table, s) for s in _strings(row) if contains_contact_data(s)]
     for topic in (PROFILES_RAW, PROFILES_REJECTED, LEADCARDS_STRUCTURED, LEADCARDS_LABELED):
-        for record in decoded_topic(test_stack, topic):
+        for record in job_records(test_stack, topic, job):
             leaked += [(topic, s) for s in _strings(record) if contains_contact_data(s)]
     assert leaked == []
 
 
 def test_republishing_the_same_file_adds_nothing(test_stack, first_run, profiles_file) -> None:
-    before_tables = table_counts(test_stack)
+    first = first_run[0].job_id
+    before_tables = table_counts(test_stack, first)
     before_topics = {t: topic_count(test_stack, t) for t in (PROFILES_RAW, LEADCARDS_STRUCTURED,
                                                              LEADCARDS_LABELED)}
     report = asyncio.run(publish_file(profiles_file, test_stack))
     counts = wait_drained(test_stack, report)
     assert counts["stored"] == 0 and counts["new_versions"] == 0
     assert counts["duplicates"] + counts["rejected"] == report.published
-    assert table_counts(test_stack) == before_tables
+    assert table_counts(test_stack, first) == before_tables
+    assert table_counts(test_stack, report.job_id) == dict.fromkeys(before_tables, 0)
     after_topics = {t: topic_count(test_stack, t) for t in before_topics}
     assert after_topics == before_topics
 
@@ -224,18 +242,20 @@ def test_an_undecodable_message_is_dead_lettered_and_its_partition_moves_on(test
                                                                             tmp_path) -> None:
     from sxp_common.kafka import Outgoing
 
-    garbage = b"\x00not avro " + uuid.uuid4().hex.encode()  # this test's own, among any others
-    send(test_stack, [Outgoing(PROFILES_SUBMITTED, "x:after_garbage", garbage)])
+    garbage = b"\x00not avro " + uuid.uuid4().hex.encode()  # this test's own bytes
+    username = f"garbage{uuid.uuid4().hex[:6]}"  # x allows 15 characters
+    send(test_stack, [Outgoing(PROFILES_SUBMITTED, f"x:{username}", garbage)])
     follow_up = tmp_path / "one.jsonl"
-    follow_up.write_text(json.dumps({"platform": "x", "username": "after_garbage",
+    follow_up.write_text(json.dumps({"platform": "x", "username": username,
                                      "bio": "Chef and food blogger"}) + "\n")
     report = asyncio.run(publish_file(follow_up, test_stack))
     wait_drained(test_stack, report)
     dead = [d for d in decoded_topic(test_stack, DEADLETTER) if d["value"] == garbage]
-    assert [(d["service"], d["reason_code"]) for d in dead] == [("ingest", "not_avro")]
+    assert [(d["service"], d["reason_code"], d["value"]) for d in dead] == [("ingest", "not_avro",
+                                                                             garbage)]
     assert scalar(test_stack,
-                  "SELECT count(*) FROM social.raw_social_profiles WHERE username = "
-                  "'after_garbage'") == 1
+                  "SELECT count(*) FROM social.raw_social_profiles WHERE username = $1",
+                  username) == 1
 
 
 def test_sigterm_lets_every_service_finish_and_exit_cleanly(test_stack, first_run) -> None:

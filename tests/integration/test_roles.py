@@ -13,8 +13,10 @@ from sxp_common.db import service_url
 pytestmark = pytest.mark.integration
 
 
-async def _attempt(url: str, sql: str, *args: object) -> str:
+async def _attempt(url: str, sql: str, *args: object, setup: str | None = None) -> str:
     conn = await asyncpg.connect(url)
+    if setup:
+        await conn.execute(setup)
     transaction = conn.transaction()
     await transaction.start()  # rolled back: the probes leave no rows behind
     try:
@@ -83,3 +85,34 @@ def test_the_audit_log_refuses_update_and_delete_for_everyone(test_stack) -> Non
     owner = test_stack.database_url  # type: ignore[attr-defined]
     assert asyncio.run(_attempt(owner, "UPDATE audit.audit_log SET outcome = 'x'")) == "RaiseError"
     assert asyncio.run(_attempt(owner, "DELETE FROM audit.audit_log")) == "RaiseError"
+
+
+def read_as_reader(settings: object, sql: str, read_write: bool = False) -> str:
+    """The statement as the CLI's reader; read_write lifts its read-only default first."""
+    from sxp_common.db import reader_url
+
+    setup = "SET default_transaction_read_only = off" if read_write else None
+    return asyncio.run(_attempt(reader_url(settings), sql,  # type: ignore[arg-type]
+                                setup=setup))
+
+
+def test_the_cli_reader_reads_tiers_1_and_3_and_counts_tier2_but_writes_nothing(
+        test_stack) -> None:
+    for sql in ("SELECT count(*) FROM execution.lead_cards",
+                "SELECT bio FROM social.raw_social_profiles",
+                "SELECT count(*) FROM contact.contacts",
+                "SELECT lead_card_id FROM contact.contacts",
+                "SELECT * FROM audit.audit_log", "SELECT * FROM enrichment.command_answers",
+                "SELECT * FROM ops.ingest_job_counts"):
+        assert read_as_reader(test_stack, sql) == "ok", sql
+    for sql in ("SELECT email FROM contact.contacts", "SELECT * FROM contact.contacts",
+                "SELECT phone FROM contact.businesses",
+                "SELECT result FROM contact.provider_responses",
+                "UPDATE execution.lead_cards SET persona = 'creator'",
+                "DELETE FROM enrichment.command_answers"):
+        assert read_as_reader(test_stack, sql, read_write=True) == "denied", sql
+    assert read_as_reader(test_stack, "DELETE FROM enrichment.command_answers") == \
+        "ReadOnlySQLTransactionError"
+    # read-only sessions by default, so even a grant added by mistake could not write
+    created = read_as_reader(test_stack, "CREATE TEMP TABLE t (x int)")
+    assert created == "ReadOnlySQLTransactionError"

@@ -10,7 +10,7 @@ import asyncpg
 from alembic import command
 from alembic.config import Config
 
-from sxp_common.db import SERVICE_ROLES, asyncpg_dsn, sqlalchemy_url
+from sxp_common.db import READER_ROLE, SERVICE_ROLES, asyncpg_dsn, sqlalchemy_url
 
 MIGRATIONS_DIR = Path(__file__).resolve().parent
 
@@ -24,10 +24,11 @@ def alembic_config(admin_url: str) -> Config:
 
 
 async def ensure_roles(admin_url: str, password: str) -> None:
-    """Create each service's login role if missing and (re)set its password."""
+    """Create each service's login role and the CLI's reader role if missing, and (re)set
+    their password."""
     conn = await asyncpg.connect(asyncpg_dsn(admin_url))
     try:
-        for role in SERVICE_ROLES.values():
+        for role in (*SERVICE_ROLES.values(), READER_ROLE):
             exists = await conn.fetchval("SELECT 1 FROM pg_roles WHERE rolname = $1", role)
             verb = "ALTER" if exists else "CREATE"
             # Role names are constants of ours; the password is quoted by the server.
