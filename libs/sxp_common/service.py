@@ -1,9 +1,13 @@
 """The composition root every service shares: broker, pool, logger, one batch subscriber.
 
-A service supplies its name, consumer group, input topic and one async batch
-handler `(ServiceContext, records) -> None`; this module wires the rest.
+A service supplies its name, the event types it consumes (one per topic, from
+`sxp_common.events`) and one async handler `on_<event>(events, deps)`; this module wires
+the rest. Each consumed record is decoded at the edge into its topic's typed event; a
+record that does not decode is dead-lettered here (staged in the outbox or sent through
+it, as the service declares) and the handler only ever sees typed events, each carrying
+its Kafka record (`event.record`) for tracing and `continuing(...)`.
 The handler raising means "not done": the batch is redelivered, nothing is lost.
-What a handler produces it stages in the outbox inside its transaction (`ctx.stage`);
+What a handler produces it stages in the outbox inside its transaction (`deps.stage`);
 the relay publishes it after the handler returned, before the offsets are committed.
 """
 
@@ -17,7 +21,7 @@ import time
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Literal
 
 import asyncpg
 from faststream import Context, FastStream
@@ -26,6 +30,7 @@ from faststream.kafka import KafkaBroker
 from sxp_common import health, outbox, tracing
 from sxp_common.db import create_service_pool
 from sxp_common.errors import Unprocessable
+from sxp_common.events import ConsumedEvent, decode_events
 from sxp_common.kafka import (
     InboundRecord,
     Outgoing,
@@ -72,9 +77,18 @@ class ServiceContext:
         return await self.outbox().stage(conn, messages)
 
 
-BatchHandler = Callable[[ServiceContext, list[InboundRecord]], Awaitable[None]]
-# Called for a record about to be dead-lettered, to undo what it holds (a reservation, say).
-DeadLetterHook = Callable[[ServiceContext, InboundRecord, str], Awaitable[None]]
+# `async def on_<event>(events, deps)`: the typed events of one batch (never empty), in
+# partition order, and the service's context. Typed `list[Any]` so that a handler may name
+# its own event types (list[ProfileSubmitted], or a union for a service reading several topics).
+EventHandler = Callable[[list[Any], ServiceContext], Awaitable[None]]
+BatchHandler = EventHandler
+# Called for an event about to be dead-lettered, to undo what it holds (a reservation, say).
+DeadLetterHook = Callable[[ServiceContext, Any, str], Awaitable[None]]
+# How a service dead-letters what does not decode: "staged" in the outbox in a transaction
+# of its own after the handler committed (a handler that fails redelivers them with the
+# batch), or "sent" at once through the outbox before the handler runs (services whose
+# handler spends a long time, or commits piece by piece).
+DeadLetterPath = Literal["staged", "sent"]
 
 # Errors that name a record as unprocessable: retrying it cannot succeed, so it is isolated
 # and dead-lettered. Only the explicit domain error and a constraint the record's own data
@@ -95,30 +109,48 @@ def poison_reason(exc: BaseException) -> str:
 
 
 async def process_isolating_poison(
-    ctx: ServiceContext, handler: BatchHandler, records: list[InboundRecord],
+    ctx: ServiceContext, handler: EventHandler, events: list[ConsumedEvent],
     on_dead_letter: DeadLetterHook | None = None,
 ) -> None:
-    """Run the handler on the batch; if a record poisons it, bisect down to that record."""
+    """Run the handler on the events; if one poisons the batch, bisect down to that event."""
     try:
-        await handler(ctx, records)
+        await handler(events, ctx)
     except POISON_ERRORS as exc:
-        if len(records) == 1:
-            reason = poison_reason(exc)
+        if len(events) == 1:
+            reason, record = poison_reason(exc), events[0].record
             ctx.logger.warning(
                 "record dead-lettered",
-                extra={"topic": records[0].topic, "partition": records[0].partition,
-                       "offset": records[0].offset, "reason": reason},
+                extra={"topic": record.topic, "partition": record.partition,
+                       "offset": record.offset, "reason": reason},
             )
             if on_dead_letter is not None:
-                await on_dead_letter(ctx, records[0], reason)
-            await publish_all(
-                ctx.broker, [dead_letter(ctx.name, records[0], "unprocessable", str(reason))]
-            )
+                await on_dead_letter(ctx, events[0], reason)
+            await publish_all(ctx.broker, [dead_letter(ctx.name, record, "unprocessable",
+                                                       str(reason))])
             ctx.counters.add(dead_lettered=1)
             return
-        middle = len(records) // 2
-        await process_isolating_poison(ctx, handler, records[:middle], on_dead_letter)
-        await process_isolating_poison(ctx, handler, records[middle:], on_dead_letter)
+        middle = len(events) // 2
+        await process_isolating_poison(ctx, handler, events[:middle], on_dead_letter)
+        await process_isolating_poison(ctx, handler, events[middle:], on_dead_letter)
+
+
+async def dispatch(ctx: ServiceContext, handler: EventHandler, records: list[InboundRecord],
+                   path: DeadLetterPath = "staged",
+                   on_dead_letter: DeadLetterHook | None = None) -> None:
+    """Decode a batch into typed events, dead-letter what does not decode, hand the rest to
+    the handler (isolating poison); every record is either handled or dead-lettered."""
+    decoded = decode_events(ctx.name, records)
+    dead = decoded.dead_letters
+    if dead:
+        ctx.logger.warning("undecodable records dead-lettered", extra={"records": len(dead)})
+    if dead and path == "sent":
+        await ctx.outbox().send(dead)
+    if decoded.events:
+        await process_isolating_poison(ctx, handler, decoded.events, on_dead_letter)
+    if dead and path == "staged":
+        async with ctx.db().acquire() as conn, conn.transaction():
+            await ctx.stage(conn, dead)
+    ctx.counters.add(consumed=len(records), dead_lettered=len(dead))
 
 
 async def relay_now(ctx: ServiceContext) -> None:
@@ -141,15 +173,17 @@ def crash_if_armed(ctx: ServiceContext) -> None:
 
 def build_service(
     name: str,
-    topic: str | tuple[str, ...],
-    handler: BatchHandler,
+    events: tuple[type[ConsumedEvent], ...],
+    handler: EventHandler,
     settings: Settings | None = None,
     db_role: str | None = None,
     resources: Callable[[ServiceContext], AbstractAsyncContextManager[None]] | None = None,
     on_dead_letter: DeadLetterHook | None = None,
+    dead_letters: DeadLetterPath = "staged",
 ) -> tuple[FastStream, ServiceContext]:
-    """A FastStream app consuming `topic` (or several) in batches as group `sxp-<name>`."""
-    topics = (topic,) if isinstance(topic, str) else topic
+    """A FastStream app consuming the topics of `events` in batches as group `sxp-<name>`,
+    handing `handler` each batch as typed events."""
+    topics = tuple(event.TOPIC for event in events)
     settings = settings or get_settings()
     broker = make_broker(settings, name)
     logger = configure_logging(name, settings.log_level)
@@ -167,7 +201,7 @@ def build_service(
         records = inbound_records(message.raw_message)
         staged_before = ctx.outbox().staged
         with tracing.batch_scope(name, records):
-            await process_isolating_poison(ctx, handler, records, on_dead_letter)
+            await dispatch(ctx, handler, records, dead_letters, on_dead_letter)
             if ctx.outbox().staged > staged_before:
                 crash_if_armed(ctx)
             await relay_now(ctx)  # inside the scope: produced records count for this service

@@ -17,9 +17,11 @@ from services.adapter.handlers import on_enrichment_batch_requested, on_enrichme
 from services.adapter.providers.apollo import ApolloClient
 from services.adapter.providers.skiptrace import SkipTraceClient
 from sxp_common.enrichment_policy import load_policy
+from sxp_common.events import EnrichmentBatchRequested
 from sxp_common.service import ServiceContext, build_service
 from sxp_common.settings import Settings
-from sxp_common.topics import SUBSCRIPTIONS
+
+EVENTS = (EnrichmentBatchRequested,)
 
 
 @asynccontextmanager
@@ -37,7 +39,8 @@ async def provider_clients(ctx: ServiceContext) -> AsyncIterator[None]:
 
 
 def create_app(settings: Settings | None = None) -> tuple[FastStream, ServiceContext]:
-    """The adapter app and its context."""
-    return build_service("adapter", SUBSCRIPTIONS["adapter"], on_enrichment_batch_requested,
-                         settings,
-                         resources=provider_clients, on_dead_letter=on_enrichment_dead_letter)
+    """The adapter app and its context; an undecodable batch message is sent to the
+    dead-letter topic at once, before the batch's approved messages are enriched."""
+    return build_service("adapter", EVENTS, on_enrichment_batch_requested, settings,
+                         resources=provider_clients, on_dead_letter=on_enrichment_dead_letter,
+                         dead_letters="sent")

@@ -34,9 +34,10 @@ from services.adapter.providers.base import Provider, chunked
 from services.adapter.providers.models import PersonQuery, ProviderResult
 from services.adapter.providers.waterfall import routable_by_name, run_waterfall
 from services.adapter.records import audit_for_batch, started_event
-from sxp_common import audit, avro, tracing
+from sxp_common import audit, tracing
 from sxp_common.enrichment_ledger import close_failed, failed_event, holding_batch
-from sxp_common.kafka import InboundRecord, continuing, decode_batch, outgoing
+from sxp_common.events import EnrichmentBatchRequested
+from sxp_common.kafka import InboundRecord, continuing, outgoing
 from sxp_common.service import ServiceContext
 from sxp_common.topics import ENRICHMENT_COMPLETED
 
@@ -63,18 +64,16 @@ class CachedProvider:
         return [known[q.lead_card_id] or by_card[q.lead_card_id] for q in queries]
 
 
-async def on_enrichment_batch_requested(ctx: ServiceContext, records: list[InboundRecord]) -> None:
+async def on_enrichment_batch_requested(events: list[EnrichmentBatchRequested],
+                                        deps: ServiceContext) -> None:
     """Handle sxp.enrichment.requested.v1 batch by batch."""
-    decoded = decode_batch(ctx.name, records)
-    if decoded.dead_letters:
-        await ctx.outbox().send(decoded.dead_letters)
-    for record, request in decoded.records:
-        await _enrich(ctx, record, request)
+    for event in events:
+        await _enrich(deps, event)
 
 
-async def _enrich(ctx: ServiceContext, record: InboundRecord, request: dict[str, Any]) -> None:
+async def _enrich(ctx: ServiceContext, event: EnrichmentBatchRequested) -> None:
     """Refuse what was not approved, skip what is settled, else enrich under the batch's lock."""
-    batch_id = request["batch_id"]
+    batch_id, request, record = event.batch_id, event.as_record(), event.record
     async with ctx.db().acquire() as conn:
         if not admit(await approved_batch(conn, batch_id), request):
             return  # a redelivery of a settled batch: its events were staged when it settled
@@ -144,16 +143,13 @@ async def _waterfall(
         q: provider in routes[q.lead_card_id] and routable_by_name(provider, q))
 
 
-async def on_enrichment_dead_letter(ctx: ServiceContext, record: InboundRecord,
+async def on_enrichment_dead_letter(ctx: ServiceContext, event: EnrichmentBatchRequested,
                                     reason: str) -> None:
     """Before an approved batch is dead-lettered: settle what it paid, release the rest, fail
     its cards, and stage enrichment_failed, in one transaction (refusals leave it alone)."""
     if reason in REFUSALS:
         return
-    try:
-        batch_id = avro.decode(record.topic, record.value)["batch_id"]
-    except avro.UndecodableMessage:
-        return
+    batch_id, record = event.batch_id, event.record
     actor = audit.Actor.service(ctx.name, ctx.settings.instance_id)
     async with ctx.db().acquire() as conn, conn.transaction():
         closed = await close_failed(conn, batch_id)

@@ -5,11 +5,13 @@ from __future__ import annotations
 from faststream import FastStream
 
 from services.card_factory.handlers import on_profile_stored
+from sxp_common.events import RawProfileStored
 from sxp_common.service import ServiceContext, build_service
 from sxp_common.settings import Settings
-from sxp_common.topics import SUBSCRIPTIONS
+
+EVENTS = (RawProfileStored,)
 
 
 def create_app(settings: Settings | None = None) -> tuple[FastStream, ServiceContext]:
-    """The card-factory app and its context."""
-    return build_service("card_factory", SUBSCRIPTIONS["card_factory"], on_profile_stored, settings)
+    """The card-factory app and its context; undecodable records are staged as dead letters."""
+    return build_service("card_factory", EVENTS, on_profile_stored, settings)

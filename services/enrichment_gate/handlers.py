@@ -4,7 +4,6 @@ transaction."""
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from typing import Any
 
 from services.enrichment_gate.adapters import (
     fetch_candidates,
@@ -18,27 +17,25 @@ from services.enrichment_gate.domain import load_policy
 from services.enrichment_gate.planning import decide
 from services.enrichment_gate.records import decision_events, requested_record
 from sxp_common import audit
-from sxp_common.kafka import InboundRecord, continuing, decode_batch, outgoing
+from sxp_common.events import RequestEnrichment
+from sxp_common.kafka import continuing, outgoing
 from sxp_common.service import ServiceContext
 from sxp_common.topics import ENRICHMENT_REQUESTED
 
 
-async def on_enrichment_command(ctx: ServiceContext, records: list[InboundRecord]) -> None:
-    """Handle sxp.enrichment.commands.v1, one command at a time under the budget lock."""
-    batch = decode_batch(ctx.name, records)
-    if batch.dead_letters:
-        await ctx.outbox().send(batch.dead_letters)
-    for record, command in batch.records:
-        if command.get("kind", REQUEST) == REQUEST:
-            await _apply(ctx, record, command)
+async def on_enrichment_command(events: list[RequestEnrichment], deps: ServiceContext) -> None:
+    """Handle sxp.enrichment.commands.v1 (r1-r3), one command at a time under the budget lock."""
+    for command in events:
+        if command.kind == REQUEST:
+            await _apply(deps, command)
         else:
-            await answer_command(ctx, command)
+            await answer_command(deps, command.as_record())
 
 
-async def _apply(ctx: ServiceContext, record: InboundRecord, command: dict[str, Any]) -> None:
+async def _apply(ctx: ServiceContext, event: RequestEnrichment) -> None:
     now = datetime.now(UTC)
     policy = load_policy(ctx.settings.enrichment_policy)
-    request_id = command["request_id"]
+    command, request_id = event.as_record(), event.request_id
     actor = audit.Actor.service(ctx.name, ctx.settings.instance_id)
     async with ctx.db().acquire() as conn, conn.transaction():
         await lock_budget(conn)
@@ -46,8 +43,7 @@ async def _apply(ctx: ServiceContext, record: InboundRecord, command: dict[str, 
             # A redelivered command: its batches and events were staged with the decision.
             ctx.logger.info("request already decided", extra={"request_id": request_id})
             return
-        candidates = await fetch_candidates(conn, list(command["labels"]), command.get("limit"),
-                                            bool(command.get("retry_failed")))
+        candidates = await fetch_candidates(conn, event.labels, event.limit, event.retry_failed)
         decision = decide(policy, command, candidates, await spent_today(conn))
         await record_decision(conn, command, decision, policy)
         planned = [
@@ -59,7 +55,7 @@ async def _apply(ctx: ServiceContext, record: InboundRecord, command: dict[str, 
                              requested_record(b, request_id, now))
                     for b in planned]
         messages += audit.audit_messages(decision_events(actor, command, decision, now))
-        await ctx.stage(conn, continuing(record, messages))
+        await ctx.stage(conn, continuing(event.record, messages))
     ctx.counters.add(requests=1, approved=decision.approved_count,
                      refused=sum(decision.refusal_counts().values()))
     ctx.logger.info("request decided", extra={

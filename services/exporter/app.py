@@ -7,9 +7,11 @@ from faststream import FastStream
 
 from services.exporter.domain import TRANSPORTS
 from services.exporter.handlers import on_cards_changed
+from sxp_common.events import EnrichmentBatchCompleted, LeadCardLabeled, RequestExport
 from sxp_common.service import ServiceContext, build_service
 from sxp_common.settings import Settings, get_settings
-from sxp_common.topics import SUBSCRIPTIONS
+
+EVENTS = (LeadCardLabeled, EnrichmentBatchCompleted, RequestExport)
 
 
 def check_settings(settings: Settings) -> None:
@@ -22,7 +24,9 @@ def check_settings(settings: Settings) -> None:
 
 
 def create_app(settings: Settings | None = None) -> tuple[FastStream, ServiceContext]:
-    """The exporter app and its context."""
+    """The exporter app and its context; an undecodable record is sent to the dead-letter
+    topic at once, before the batch's cards are exported."""
     settings = settings or get_settings()
     check_settings(settings)
-    return build_service("exporter", SUBSCRIPTIONS["exporter"], on_cards_changed, settings)
+    return build_service("exporter", EVENTS, on_cards_changed, settings,
+                         dead_letters="sent")

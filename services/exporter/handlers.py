@@ -8,16 +8,21 @@ re-send) and records the answer the CLI waits for. The service is the only expor
 from __future__ import annotations
 
 import json
-from typing import Any
 
 from services.exporter import adapters
 from services.exporter.domain import Outcome, Producer, changed_card_ids
 from services.exporter.exporting import Exporter, export_ready, resend
 from services.exporter.transports import make_transport
 from sxp_common import audit
-from sxp_common.kafka import InboundRecord, decode_batch
+from sxp_common.events import (
+    EnrichmentBatchCompleted,
+    LeadCardLabeled,
+    RequestExport,
+    of_type,
+)
 from sxp_common.service import ServiceContext
-from sxp_common.topics import EXPORT_COMMANDS
+
+CardsChanged = LeadCardLabeled | EnrichmentBatchCompleted | RequestExport
 
 
 def service_exporter(ctx: ServiceContext, transport: str | None = None) -> Exporter:
@@ -34,36 +39,32 @@ def service_exporter(ctx: ServiceContext, transport: str | None = None) -> Expor
     )
 
 
-async def on_cards_changed(ctx: ServiceContext, records: list[InboundRecord]) -> None:
+async def on_cards_changed(events: list[CardsChanged], deps: ServiceContext) -> None:
     """Handle labeled cards, completed enrichments and export commands of one batch."""
-    batch = decode_batch(ctx.name, records)
-    if batch.dead_letters:
-        await ctx.outbox().send(batch.dead_letters)
-    commands = [value for record, value in batch.records if record.topic == EXPORT_COMMANDS]
-    card_ids = sorted({i for record, value in batch.records if record.topic != EXPORT_COMMANDS
-                       for i in changed_card_ids(record.topic, value)})
-    outcomes = await export_ready(service_exporter(ctx), card_ids,
+    commands = of_type(events, RequestExport)
+    card_ids = sorted({i for e in events if not isinstance(e, RequestExport)
+                       for i in changed_card_ids(e.record.topic, e.as_record())})
+    outcomes = await export_ready(service_exporter(deps), card_ids,
                                   retry_failed=True) if card_ids else []
     for command in commands:
-        await on_export_command(ctx, command)
+        await on_export_command(deps, command)
     by_status: dict[str, int] = {}
     for outcome in outcomes:
         by_status[outcome.status] = by_status.get(outcome.status, 0) + outcome.count
-    ctx.counters.add(consumed=len(records), **{f"cards_{k}": v for k, v in by_status.items()})
-    ctx.logger.info("batch handled", extra={
-        "records": len(records), "cards": len(card_ids), "commands": len(commands),
+    deps.counters.add(**{f"cards_{k}": v for k, v in by_status.items()})
+    deps.logger.info("batch handled", extra={
+        "records": len(events), "cards": len(card_ids), "commands": len(commands),
         "batches": [o.batch_id for o in outcomes][:20], "cards_by_status": by_status})
 
 
-async def on_export_command(ctx: ServiceContext, command: dict[str, Any]) -> None:
+async def on_export_command(ctx: ServiceContext, command: RequestExport) -> None:
     """Run one `sxp export` command once; a redelivered command keeps its first answer."""
-    command_id = command["command_id"]
-    resend_id = command.get("resend_batch_id")
+    command_id, resend_id = command.command_id, command.resend_batch_id
     async with ctx.db().acquire() as conn:
         if await adapters.command_answered(conn, command_id):
             return
         # A re-send without a transport goes out where the batch went out before.
-        transport = command["transport"] or (
+        transport = command.transport or (
             await adapters.batch_transport(conn, resend_id) if resend_id else None) or ""
     try:
         exporter = service_exporter(ctx, transport or None)
@@ -74,11 +75,11 @@ async def on_export_command(ctx: ServiceContext, command: dict[str, Any]) -> Non
         status, error = "done", None
     except ValueError as exc:  # an unknown transport or batch id: the user's input, answered
         outcomes, status, error = [], "failed", str(exc)
-    requester = command["requested_by"]
+    requester = command.requested_by
     async with ctx.db().acquire() as conn:
         await adapters.record_command(
             conn, command_id, transport or ctx.settings.export_transport, resend_id,
-            f"{requester['kind']}:{requester['name']}@{requester['instance']}", status,
+            f"{requester.kind}:{requester.name}@{requester.instance}", status,
             json.dumps([o.as_dict() for o in outcomes]), error)
     ctx.logger.info("export command answered", extra={
         "command_id": command_id, "status": status, "batches": [o.batch_id for o in outcomes][:20]})

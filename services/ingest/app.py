@@ -5,11 +5,13 @@ from __future__ import annotations
 from faststream import FastStream
 
 from services.ingest.handlers import on_profiles_submitted
+from sxp_common.events import ProfileSubmitted
 from sxp_common.service import ServiceContext, build_service
 from sxp_common.settings import Settings
-from sxp_common.topics import SUBSCRIPTIONS
+
+EVENTS = (ProfileSubmitted,)
 
 
 def create_app(settings: Settings | None = None) -> tuple[FastStream, ServiceContext]:
-    """The ingest app and its context."""
-    return build_service("ingest", SUBSCRIPTIONS["ingest"], on_profiles_submitted, settings)
+    """The ingest app and its context; undecodable submissions are staged as dead letters."""
+    return build_service("ingest", EVENTS, on_profiles_submitted, settings)

@@ -1,4 +1,4 @@
-"""on_profiles_submitted: decode, validate and redact, upsert Tier 1, stage the events."""
+"""on_profiles_submitted: validate and redact, upsert Tier 1, stage the events."""
 
 from __future__ import annotations
 
@@ -7,25 +7,24 @@ from datetime import UTC, datetime
 from services.ingest.adapters import add_job_counts, apply_profiles
 from services.ingest.batch import count_outcomes, plan_batch, rejected_record
 from services.ingest.domain import to_raw_record
-from sxp_common.kafka import InboundRecord, decode_batch, outgoing
+from sxp_common.events import ProfileSubmitted
+from sxp_common.kafka import outgoing
 from sxp_common.positions import claim_fresh
 from sxp_common.service import ServiceContext
 from sxp_common.topics import PROFILES_RAW, PROFILES_REJECTED
 from sxp_common.tracing import trace_headers
 
 
-async def on_profiles_submitted(ctx: ServiceContext, records: list[InboundRecord]) -> None:
-    """Handle one batch from sxp.profiles.submitted.v1."""
+async def on_profiles_submitted(events: list[ProfileSubmitted], deps: ServiceContext) -> None:
+    """Handle one batch from sxp.profiles.submitted.v1 (validation works on the raw record:
+    what a producer submitted is checked by the domain, not trusted)."""
     now = datetime.now(UTC)
-    batch = decode_batch(ctx.name, records)
-    submissions = [value for _, value in batch.records]
-    plan = plan_batch(submissions, now)
-    position_of = {value["submission_id"]: (r.topic, r.partition,
-                                            r.offset) for r, value in batch.records}
-    record_of = {value["submission_id"]: r for r, value in batch.records}
-    async with ctx.db().acquire() as conn, conn.transaction():
-        fresh_positions = await claim_fresh(conn, ctx.group, records)
-        fresh_ids = {sid for sid, pos in position_of.items() if pos in fresh_positions}
+    plan = plan_batch([e.as_record() for e in events], now)
+    record_of = {e.submission_id: e.record for e in events}
+    async with deps.db().acquire() as conn, conn.transaction():
+        fresh_positions = await claim_fresh(conn, deps.group, [e.record for e in events])
+        fresh_ids = {sid for sid, r in record_of.items()
+                     if (r.topic, r.partition, r.offset) in fresh_positions}
         applied = await apply_profiles(conn, plan.accepted, fresh_ids)
         counts = count_outcomes(plan, applied.decision, fresh_ids)
         await add_job_counts(conn, counts)
@@ -43,17 +42,13 @@ async def on_profiles_submitted(ctx: ServiceContext, records: list[InboundRecord
                      trace_headers(record_of[item.submission["submission_id"]]))
             for item in plan.rejected
         ]
-        messages += batch.dead_letters
-        await ctx.stage(conn, messages)
-    ctx.counters.add(
-        consumed=len(records),
-        dead_lettered=len(batch.dead_letters),
+        await deps.stage(conn, messages)
+    deps.counters.add(
         rejected=len(plan.rejected),
         deduplicated=sum(c.get("duplicates", 0) for c in counts.values()),
         emitted=len(messages),
     )
-    ctx.logger.info(
+    deps.logger.info(
         "batch applied",
-        extra={"records": len(records), "jobs": sorted(counts), "rejected": len(plan.rejected),
-               "dead_lettered": len(batch.dead_letters)},
+        extra={"records": len(events), "jobs": sorted(counts), "rejected": len(plan.rejected)},
     )
