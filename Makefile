@@ -28,7 +28,7 @@ test-unit: install
 	$(PY) -m pytest -m "unit or contract"
 
 test-e2e: install
-	$(PY) -m pytest -m "integration or e2e"
+	$(PY) -m pytest -m "component or integration or e2e"
 
 bench: install
 	$(PY) bench/pipeline_bench.py

@@ -29,7 +29,7 @@ from sxp_common.topics import DEADLETTER
 
 @dataclass(frozen=True)
 class InboundRecord:
-    """One consumed Kafka record, as the handlers see it."""
+    """One consumed Kafka record (a handler sees it as its typed event's `record`)."""
 
     topic: str
     partition: int
