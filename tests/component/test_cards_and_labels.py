@@ -1,0 +1,69 @@
+"""Card factory and labeler in memory: a raw profile becomes a card, a card gets its labels."""
+
+from __future__ import annotations
+
+import uuid
+
+import pytest
+
+from services.card_factory.app import create_app as card_factory
+from services.ingest.app import create_app as ingest
+from services.labeler.app import create_app as labeler
+from sxp_common.hashing import lead_card_id_for
+from sxp_common.kafka import Outgoing
+from sxp_common.topics import LEADCARDS_LABELED, LEADCARDS_STRUCTURED, PROFILES_RAW
+from tests.component.harness import GARBAGE, running
+from tests.component.test_ingest import PROFILES_SUBMITTED, outgoing, submission
+
+pytestmark = pytest.mark.component
+
+
+async def raw_profile(settings, username: str) -> Outgoing:
+    """A stored profile, made by ingest (in memory too), as sxp.profiles.raw.v1 carries it."""
+    async with running(ingest, settings, (PROFILES_RAW,)) as service:
+        await service.publish(outgoing(PROFILES_SUBMITTED, "k",
+                                       submission(uuid.uuid4().hex, "x", username)))
+    [record] = service.produced[PROFILES_RAW]
+    return Outgoing(PROFILES_RAW, record.key.decode(), record.value)
+
+
+async def structured_card(settings, username: str) -> Outgoing:
+    raw = await raw_profile(settings, username)
+    async with running(card_factory, settings, (LEADCARDS_STRUCTURED,)) as service:
+        await service.publish(raw)
+    [record] = service.produced[LEADCARDS_STRUCTURED]
+    return Outgoing(LEADCARDS_STRUCTURED, record.key.decode(), record.value)
+
+
+async def test_a_raw_profile_becomes_one_structured_card_and_garbage_a_dead_letter(
+        component_settings) -> None:
+    raw = await raw_profile(component_settings, f"c{uuid.uuid4().hex[:10]}")
+    async with running(card_factory, component_settings, (LEADCARDS_STRUCTURED,)) as service:
+        await service.publish(raw, Outgoing(PROFILES_RAW, "k", GARBAGE))
+        async with service.ctx.db().acquire() as conn:
+            readiness = await conn.fetchval(
+                "SELECT readiness FROM execution.lead_cards WHERE lead_card_id = $1::uuid",
+                lead_card_id_for(raw.key))
+    [card] = service.decoded(LEADCARDS_STRUCTURED)
+    assert (card["lead_card_id"], card["profile_id"], card["profile_version"]) == (
+        lead_card_id_for(raw.key), raw.key, 1)
+    assert readiness == "STRUCTURED"
+    assert [(d["service"], d["reason_code"]) for d in service.dead_letters()] == [
+        ("card_factory", "not_avro")]
+
+
+async def test_a_structured_card_is_labeled_and_announced(component_settings) -> None:
+    card = await structured_card(component_settings, f"c{uuid.uuid4().hex[:10]}")
+    async with running(labeler, component_settings, (LEADCARDS_LABELED,)) as service:
+        await service.publish(card, Outgoing(LEADCARDS_STRUCTURED, "k", b""))
+        async with service.ctx.db().acquire() as conn:
+            stored = await conn.fetchrow(
+                "SELECT labeled_profile_version, persona, tribe FROM execution.lead_cards"
+                " WHERE lead_card_id = $1::uuid", card.key)
+    [labeled] = service.decoded(LEADCARDS_LABELED)
+    assert labeled["lead_card_id"] == card.key and labeled["profile_version"] == 1
+    assert stored["labeled_profile_version"] == 1
+    assert (stored["persona"], stored["tribe"]) == (
+        (labeled["persona"] or {}).get("id"), (labeled["tribe"] or {}).get("id"))
+    assert [(d["service"], d["reason_code"]) for d in service.dead_letters()] == [
+        ("labeler", "empty_value")]
