@@ -81,7 +81,6 @@ class ServiceContext:
 # partition order, and the service's context. Typed `list[Any]` so that a handler may name
 # its own event types (list[ProfileSubmitted], or a union for a service reading several topics).
 EventHandler = Callable[[list[Any], ServiceContext], Awaitable[None]]
-BatchHandler = EventHandler
 # Called for an event about to be dead-lettered, to undo what it holds (a reservation, say).
 DeadLetterHook = Callable[[ServiceContext, Any, str], Awaitable[None]]
 # How a service dead-letters what does not decode: "staged" in the outbox in a transaction
