@@ -25,13 +25,14 @@ from services.exporter.exporting import load_contract
 from services.exporter.transports import s3_client
 from services.exporter.validation import document_errors
 from sxp_cli.export_cmd import export_command
-from sxp_cli.fixtures import generate_profiles, write_jsonl
+from sxp_cli.fixtures import write_jsonl
 from sxp_cli.processes import services_up
 from sxp_common import avro
 from sxp_common.enrichment_policy import load_policy
 from sxp_common.kafka import read_topic
 from sxp_common.topics import LEAD_BATCH
 from tests.support.pipeline import (
+    fresh_profiles,
     poll,
     publish_and_label,
     query,
@@ -91,7 +92,7 @@ def job_id(test_stack: Any, tmp_path_factory: pytest.TempPathFactory) -> str:
     """Every service up (the exporter on queue), 300 profiles labeled and exported on the queue."""
     services_up(test_stack, {})
     path = tmp_path_factory.mktemp("handoff") / "profiles.jsonl"
-    write_jsonl(generate_profiles(300, seed=31), path)
+    write_jsonl(fresh_profiles(test_stack, 300, seed=31), path)
     report = publish_and_label(test_stack, path)
     assert poll(lambda: scalar(test_stack, UNCLAIMED_ON_QUEUE), lambda n: n == 0,
                 timeout_s=120) == 0
