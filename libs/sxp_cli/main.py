@@ -60,7 +60,8 @@ def services_up(
     scale: Annotated[list[str], typer.Option("--scale", help="SERVICE=N instances "
                                                              "(repeatable).")] = [],  # noqa: B006
 ) -> None:
-    """Start every service (idempotent); N instances of a service share its consumer group."""
+    """Start every service (idempotent; instances of older code are restarted); N instances of
+    a service share its consumer group."""
     try:
         wanted = processes.parse_scale(scale)
     except ValueError as exc:
@@ -78,20 +79,24 @@ def services_down() -> None:
 
 @services_app.command("status")
 def services_status(as_json: Annotated[bool, typer.Option("--json")] = False) -> None:
-    """Show each service instance, its pid and whether it runs."""
+    """Show each service instance, its pid, whether it runs and whether it runs today's code."""
     found = processes.instances(Settings())
     if as_json:
+        code = processes.code_fingerprint()
         print(json.dumps([{"service": i.service, "instance": i.index, "pid": i.pid,
-                           "running": i.alive, "log": str(i.log)} for i in found]))
+                           "running": i.alive, "current_code": i.code == code,
+                           "log": str(i.log)} for i in found]))
         return
     _print_instances(found)
 
 
 def _print_instances(found: list[processes.Instance]) -> None:
     table = Table("service", "instance", "pid", "state", "log")
+    code = processes.code_fingerprint()
     for i in found:
-        table.add_row(i.service, str(i.index), str(i.pid), "running" if i.alive else "stopped",
-                      str(i.log))
+        state = "stopped" if not i.alive else "running" if i.code == code else (
+            "running old code: `sxp services up` restarts it")
+        table.add_row(i.service, str(i.index), str(i.pid), state, str(i.log))
     console.print(table if found else "no service instances")
 
 
