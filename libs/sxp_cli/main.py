@@ -39,6 +39,9 @@ from sxp_cli.enrich_cmd import enrich_app  # noqa: E402
 from sxp_cli.eval_cmd import eval_app  # noqa: E402
 
 app.add_typer(audit_app, name="audit")
+from sxp_cli.replay_cmd import register as register_service_replays  # noqa: E402
+
+register_service_replays(replay_app)
 app.add_typer(replay_app, name="replay")
 app.add_typer(enrich_app, name="enrich")
 app.add_typer(eval_app, name="eval")
