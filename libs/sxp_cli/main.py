@@ -39,7 +39,10 @@ from sxp_cli.enrich_cmd import enrich_app  # noqa: E402
 from sxp_cli.eval_cmd import eval_app  # noqa: E402
 
 app.add_typer(audit_app, name="audit")
+from sxp_cli.deadletter_cmd import deadletter_app  # noqa: E402
 from sxp_cli.replay_cmd import register as register_service_replays  # noqa: E402
+
+app.add_typer(deadletter_app, name="deadletter")
 
 register_service_replays(replay_app)
 app.add_typer(replay_app, name="replay")
