@@ -43,6 +43,9 @@ from sxp_cli.deadletter_cmd import deadletter_app  # noqa: E402
 from sxp_cli.replay_cmd import register as register_service_replays  # noqa: E402
 
 app.add_typer(deadletter_app, name="deadletter")
+from sxp_cli.forget_cmd import forget as forget_command  # noqa: E402
+
+app.command("forget")(forget_command)
 
 register_service_replays(replay_app)
 app.add_typer(replay_app, name="replay")

@@ -22,6 +22,7 @@ SERVICES: dict[str, str] = {
     "enrichment-gate": "services.enrichment_gate",
     "adapter": "services.adapter",
     "exporter": "services.exporter",
+    "compliance": "services.compliance",
 }
 
 

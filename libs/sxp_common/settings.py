@@ -107,6 +107,9 @@ class Settings(BaseSettings):
     # topic keeps at least the handoff promise's 30 days; the other pipeline topics (cards,
     # enrichment, dead letters, commands) keep what a replay or a redrive needs. The audit
     # topic is compacted and kept forever, whatever is set here.
+    # The key of the suppression list's HMAC (forgotten identities are kept only as keyed
+    # hashes); a local default, a secret in every deployment.
+    suppression_secret: str = "sxp-local-suppression"
     retention_tier1_days: float = 365.0
     retention_lead_batch_days: float = 30.0
     retention_pipeline_days: float = 30.0

@@ -21,6 +21,8 @@ ENRICHMENT_COMPLETED = "sxp.enrichment.completed.v1"
 AUDIT = "sxp.audit.v1"
 LEAD_BATCH = "sxp.lead-batch.v1"
 EXPORT_COMMANDS = "sxp.export.commands.v1"
+COMPLIANCE_COMMANDS = "sxp.compliance.commands.v1"
+ERASURES = "sxp.erasures.v1"
 
 PIPELINE_PARTITIONS = 6
 
@@ -33,6 +35,7 @@ SUBSCRIPTIONS: dict[str, tuple[str, ...]] = {
     "enrichment_gate": (ENRICHMENT_COMMANDS,),
     "adapter": (ENRICHMENT_REQUESTED,),
     "exporter": (LEADCARDS_LABELED, ENRICHMENT_COMPLETED, EXPORT_COMMANDS),
+    "compliance": (COMPLIANCE_COMMANDS,),
 }
 
 
@@ -62,6 +65,10 @@ TOPICS: tuple[TopicSpec, ...] = (
     TopicSpec(ENRICHMENT_COMPLETED),
     TopicSpec(LEAD_BATCH),
     TopicSpec(EXPORT_COMMANDS),
+    TopicSpec(COMPLIANCE_COMMANDS),
+    # Erasure notices carry no personal data; execution platforms read them for as long as
+    # the handoff promise holds.
+    TopicSpec(ERASURES),
     # Compacted and never deleted: an audit event must not age out. One partition gives
     # the audit log a total order, which the projection's hash chain and replay rely on.
     TopicSpec(
@@ -94,7 +101,7 @@ def topic_configs(settings: Settings) -> dict[str, dict[str, str]]:
         config = dict(spec.config)
         if spec.name != AUDIT:
             days = (settings.retention_tier1_days if spec.name in TIER1_TOPICS
-                    else settings.retention_lead_batch_days if spec.name == LEAD_BATCH
+                    else settings.retention_lead_batch_days if spec.name in (LEAD_BATCH, ERASURES)
                     else settings.retention_pipeline_days)
             config["retention.ms"] = retention_ms(days)
         configs[spec.name] = config

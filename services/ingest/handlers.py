@@ -4,8 +4,14 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from services.ingest.adapters import add_job_counts, apply_profiles
-from services.ingest.batch import count_outcomes, plan_batch, rejected_record
+from services.ingest.adapters import add_job_counts, apply_profiles, suppressed_subjects
+from services.ingest.batch import (
+    count_outcomes,
+    plan_batch,
+    rejected_record,
+    subject_hashes,
+    without_suppressed,
+)
 from services.ingest.domain import to_raw_record
 from sxp_common.kafka import InboundRecord, decode_batch, outgoing
 from sxp_common.positions import claim_fresh
@@ -24,6 +30,9 @@ async def on_profiles_submitted(ctx: ServiceContext, records: list[InboundRecord
                                             r.offset) for r, value in batch.records}
     record_of = {value["submission_id"]: r for r, value in batch.records}
     async with ctx.db().acquire() as conn, conn.transaction():
+        subjects = subject_hashes(plan, ctx.settings.suppression_secret)
+        plan = without_suppressed(plan, submissions, subjects,
+                                  await suppressed_subjects(conn, list(subjects.values())))
         fresh_positions = await claim_fresh(conn, ctx.group, records)
         fresh_ids = {sid for sid, pos in position_of.items() if pos in fresh_positions}
         applied = await apply_profiles(conn, plan.accepted, fresh_ids)
