@@ -19,7 +19,8 @@ from sxp_cli.timeparse import parse_since
 from sxp_common.settings import Settings
 
 audit_app = typer.Typer(help="The compliance trail of sensitive actions.", no_args_is_help=True)
-replay_app = typer.Typer(help="Rebuild projections from their topics.", no_args_is_help=True)
+replay_app = typer.Typer(help="Rebuild projections from their topics, or run a service over "
+                         "its input again.", no_args_is_help=True)
 # Piped or captured output keeps whole rows; a terminal wraps at its own width.
 console = Console(width=None if sys.stdout.isatty() else 200)
 

@@ -39,6 +39,15 @@ from sxp_cli.enrich_cmd import enrich_app  # noqa: E402
 from sxp_cli.eval_cmd import eval_app  # noqa: E402
 
 app.add_typer(audit_app, name="audit")
+from sxp_cli.deadletter_cmd import deadletter_app  # noqa: E402
+from sxp_cli.replay_cmd import register as register_service_replays  # noqa: E402
+
+app.add_typer(deadletter_app, name="deadletter")
+from sxp_cli.forget_cmd import forget as forget_command  # noqa: E402
+
+app.command("forget")(forget_command)
+
+register_service_replays(replay_app)
 app.add_typer(replay_app, name="replay")
 app.add_typer(enrich_app, name="enrich")
 app.add_typer(eval_app, name="eval")
@@ -60,7 +69,8 @@ def services_up(
     scale: Annotated[list[str], typer.Option("--scale", help="SERVICE=N instances "
                                                              "(repeatable).")] = [],  # noqa: B006
 ) -> None:
-    """Start every service (idempotent); N instances of a service share its consumer group."""
+    """Start every service (idempotent; instances of older code are restarted); N instances of
+    a service share its consumer group."""
     try:
         wanted = processes.parse_scale(scale)
     except ValueError as exc:
@@ -78,20 +88,24 @@ def services_down() -> None:
 
 @services_app.command("status")
 def services_status(as_json: Annotated[bool, typer.Option("--json")] = False) -> None:
-    """Show each service instance, its pid and whether it runs."""
+    """Show each service instance, its pid, whether it runs and whether it runs today's code."""
     found = processes.instances(Settings())
     if as_json:
+        code = processes.code_fingerprint()
         print(json.dumps([{"service": i.service, "instance": i.index, "pid": i.pid,
-                           "running": i.alive, "log": str(i.log)} for i in found]))
+                           "running": i.alive, "current_code": i.code == code,
+                           "log": str(i.log)} for i in found]))
         return
     _print_instances(found)
 
 
 def _print_instances(found: list[processes.Instance]) -> None:
     table = Table("service", "instance", "pid", "state", "log")
+    code = processes.code_fingerprint()
     for i in found:
-        table.add_row(i.service, str(i.index), str(i.pid), "running" if i.alive else "stopped",
-                      str(i.log))
+        state = "stopped" if not i.alive else "running" if i.code == code else (
+            "running old code: `sxp services up` restarts it")
+        table.add_row(i.service, str(i.index), str(i.pid), state, str(i.log))
     console.print(table if found else "no service instances")
 
 

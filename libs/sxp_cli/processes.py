@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import os
 import signal
 import subprocess
@@ -21,7 +22,14 @@ SERVICES: dict[str, str] = {
     "enrichment-gate": "services.enrichment_gate",
     "adapter": "services.adapter",
     "exporter": "services.exporter",
+    "compliance": "services.compliance",
 }
+
+
+# What a service runs: a running instance started from other files than these is stale.
+REPO_ROOT = Path(__file__).resolve().parents[2]
+CODE_DIRS = ("services", "libs/sxp_common", "contracts")
+CODE_SUFFIXES = frozenset({".py", ".avsc", ".json", ".tsv", ".npz", ".sql"})
 
 
 class ProcessError(RuntimeError):
@@ -37,6 +45,9 @@ class Instance:
     pid: int | None
     alive: bool
     log: Path
+    # The code fingerprint the instance was started from ("" when unknown: started before
+    # fingerprints were recorded).
+    code: str = ""
 
 
 def canonical_service(name: str) -> str:
@@ -64,6 +75,17 @@ def _run_dir(settings: Settings) -> Path:
     return path
 
 
+def code_fingerprint(root: Path = REPO_ROOT) -> str:
+    """A digest of the code and data files a service runs, to tell a stale instance apart."""
+    digest = hashlib.sha256()
+    for folder in CODE_DIRS:
+        for path in sorted((root / folder).rglob("*")):
+            if path.suffix in CODE_SUFFIXES and "__pycache__" not in path.parts:
+                digest.update(str(path.relative_to(root)).encode() + b"\0")
+                digest.update(path.read_bytes() + b"\0")
+    return digest.hexdigest()[:16]
+
+
 def _pid_alive(pid: int) -> bool:
     try:
         os.kill(pid, 0)
@@ -87,11 +109,14 @@ def instances(settings: Settings) -> list[Instance]:
         except ValueError:
             pid = None
         log = settings.home / "logs" / f"{pid_file.stem}.log"
-        found.append(Instance(service, int(index), pid, bool(pid and _pid_alive(pid)), log))
+        code_file = pid_file.with_suffix(".code")
+        code = code_file.read_text().strip() if code_file.exists() else ""
+        found.append(Instance(service, int(index), pid, bool(pid and _pid_alive(pid)), log,
+                              code))
     return found
 
 
-def start_instance(settings: Settings, service: str, index: int) -> Instance:
+def start_instance(settings: Settings, service: str, index: int, code: str = "") -> Instance:
     """Start `python -m <module>` detached, logging to $SXP_HOME/logs/<service>-<index>.log."""
     logs = settings.home / "logs"
     logs.mkdir(parents=True, exist_ok=True)
@@ -104,7 +129,9 @@ def start_instance(settings: Settings, service: str, index: int) -> Instance:
             env=env, start_new_session=True,
         )
     (_run_dir(settings) / f"{service}-{index}.pid").write_text(str(process.pid))
-    return Instance(service, index, process.pid, True, log)
+    code = code or code_fingerprint()
+    (_run_dir(settings) / f"{service}-{index}.code").write_text(code)
+    return Instance(service, index, process.pid, True, log, code)
 
 
 def stop_instance(settings: Settings, instance: Instance, timeout_s: float = 40.0) -> None:
@@ -116,15 +143,20 @@ def stop_instance(settings: Settings, instance: Instance, timeout_s: float = 40.
             time.sleep(0.1)
         if _pid_alive(instance.pid):
             os.kill(instance.pid, signal.SIGKILL)
-    (_run_dir(settings) / f"{instance.service}-{instance.index}.pid").unlink(missing_ok=True)
+    for suffix in (".pid", ".code"):
+        (_run_dir(settings) / f"{instance.service}-{instance.index}{suffix}").unlink(
+            missing_ok=True)
 
 
 def services_up(settings: Settings, scale: dict[str, int]) -> list[Instance]:
-    """Make each service run exactly its scale (default 1): start missing, stop extras."""
+    """Make each service run exactly its scale (default 1) of the current code: start missing,
+    stop extras, restart instances started from other code (an old gate cannot read a new
+    command revision, say)."""
+    code = code_fingerprint()
     current = instances(settings)
-    for stale in (i for i in current if not i.alive):
+    for stale in (i for i in current if not i.alive or i.code != code):
         stop_instance(settings, stale)
-    alive = [i for i in current if i.alive]
+    alive = [i for i in current if i.alive and i.code == code]
     started: list[Instance] = []
     for service in SERVICES:
         wanted = scale.get(service, 1)
@@ -134,7 +166,7 @@ def services_up(settings: Settings, scale: dict[str, int]) -> list[Instance]:
         taken = {i.index for i in mine[:wanted]}
         free = (n for n in range(1, 10_000) if n not in taken)
         for _ in range(wanted - len(taken)):
-            started.append(start_instance(settings, service, next(free)))
+            started.append(start_instance(settings, service, next(free), code))
     if not started:
         return instances(settings)
     time.sleep(1.0)

@@ -88,14 +88,53 @@ def down() -> None:
 def status(
     as_json: bool = typer.Option(False, "--json", help="Print one JSON object instead."),
 ) -> None:
-    """Show which components run, where, and under which pid."""
+    """Show which components run, where, under which pid, and each topic's retention."""
     try:
         current = stack_status()
     except StackError as exc:
         err_console.print(f"[red]error:[/] {escape(str(exc))}")
         raise typer.Exit(1) from None
+    retention = _topic_retention(current)
     if as_json:
         # Plain print: rich would wrap or colour the JSON.
-        print(json.dumps(current.to_json()))
+        print(json.dumps({**current.to_json(), "topics": retention}))
         return
     console.print(_table(current))
+    if retention:
+        console.print(_retention_table(retention))
+
+
+def _topic_retention(current: StackStatus) -> dict[str, dict[str, str | None]]:
+    """Each project topic's retention and cleanup policy as the broker reports them; empty
+    while Kafka is not running."""
+    import asyncio
+
+    from sxp_common.settings import Settings
+    from sxp_common.topics import topic_configs_on_broker
+
+    if not current.kafka.running:
+        return {}
+    try:
+        configs = asyncio.run(topic_configs_on_broker(Settings()))
+    except Exception:  # the broker went away between the two reads: show the stack alone
+        return {}
+    return {name: {"retention_ms": config.get("retention.ms"),
+                   "cleanup_policy": config.get("cleanup.policy")}
+            for name, config in configs.items()}
+
+
+def _retention_table(retention: dict[str, dict[str, str | None]]) -> Table:
+    table = Table(title="topic retention")
+    for column in ("topic", "retention", "cleanup"):
+        table.add_column(column)
+    for name, config in retention.items():
+        table.add_row(name, _days(config["retention_ms"]), config["cleanup_policy"] or "-")
+    return table
+
+
+def _days(retention_ms: str | None) -> str:
+    if retention_ms is None:
+        return "-"
+    if int(retention_ms) < 0:
+        return "forever"
+    return f"{int(retention_ms) / 86_400_000:g} days"

@@ -1,6 +1,7 @@
 """Deterministic identifiers and hashes shared by every service.
 
 - identity_hash: SHA-256 hex of "platform:normalized_username" (who the profile is).
+- subject_hash: HMAC-SHA256 of an identity hash (a forgotten identity on the suppression list).
 - profile_id_for: UUIDv5 of the identity hash under PROFILE_NAMESPACE (stable across versions).
 - lead_card_id_for: UUIDv5 of the profile id under LEAD_CARD_NAMESPACE.
 - content_hash: SHA-256 hex of canonical JSON (sorted keys, no whitespace, UTF-8 kept).
@@ -13,6 +14,7 @@ uuid5(NAMESPACE_URL, "https://sxp.local/ns/lead-card") and are pinned here as li
 from __future__ import annotations
 
 import hashlib
+import hmac
 import json
 import uuid
 from collections.abc import Mapping
@@ -32,6 +34,12 @@ def sha256_hex(data: bytes | str) -> str:
 def identity_hash(platform: str, normalized_username: str) -> str:
     """SHA-256 hex of "platform:username" — the identity of one account on one platform."""
     return sha256_hex(f"{platform}:{normalized_username}")
+
+
+def subject_hash(secret: str, identity_hash_hex: str) -> str:
+    """HMAC-SHA256 hex of an identity hash under a secret: how the suppression list and the
+    erasure audit keep a forgotten identity (never the username, never a plain hash)."""
+    return hmac.new(secret.encode(), identity_hash_hex.encode(), hashlib.sha256).hexdigest()
 
 
 def profile_id_for(identity_hash_hex: str) -> str:

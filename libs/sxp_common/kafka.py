@@ -49,6 +49,11 @@ class Outgoing:
     headers: dict[str, str] = field(default_factory=dict)
 
 
+# Set by `sxp deadletter redrive` on a record it sends back to its source topic: the id of the
+# dead letter it came from. A service that dead-letters it again keeps the header.
+REDRIVE_HEADER = "sxp-redrive-of"
+
+
 def producer_options() -> dict[str, Any]:
     """Producer settings every process shares: idempotent, acks=all, batched sends."""
     return {"enable_idempotence": True, "acks": "all", "linger_ms": 5}
@@ -110,7 +115,11 @@ def dead_letter(service: str, record: InboundRecord, reason_code: str, detail: s
         },
     )
     key = f"{record.topic}:{record.partition}:{record.offset}"
-    return Outgoing(DEADLETTER, key, value, tracing.trace_headers(record))
+    headers = dict(tracing.trace_headers(record))
+    redriven = dict(record.headers).get(REDRIVE_HEADER)
+    if redriven is not None:  # failed again after a redrive: say so, so it is not redriven again
+        headers[REDRIVE_HEADER] = redriven.decode(errors="replace")
+    return Outgoing(DEADLETTER, key, value, headers)
 
 
 def outgoing(topic: str, key: str, record: dict[str, Any],
@@ -196,7 +205,8 @@ async def read_topic(
             fetched = await consumer.getmany(timeout_ms=idle_timeout_ms)
             for tp, messages in fetched.items():
                 records.extend(
-                    InboundRecord(m.topic, m.partition, m.offset, m.key, m.value)
+                    InboundRecord(m.topic, m.partition, m.offset, m.key, m.value,
+                                  tuple((k, v) for k, v in (m.headers or ())))
                     for m in messages if m.offset < ends[tp]
                 )
         return sorted(records, key=lambda r: (r.partition, r.offset))

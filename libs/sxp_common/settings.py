@@ -9,7 +9,7 @@ import os
 from functools import lru_cache
 from pathlib import Path
 
-from pydantic import Field
+from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 LOCAL_KAFKA_BOOTSTRAP = "127.0.0.1:19092"
@@ -102,6 +102,24 @@ class Settings(BaseSettings):
     # Fault injection for tests: services (comma-separated) that exit right after a commit
     # that staged events, before the outbox relays them. Empty in every real deployment.
     fault_after_commit: str = ""
+    # Topic retention in days (0 or less: forever), applied by the topic management to new
+    # and existing topics. Tier 1 is rebuilt from the submitted and raw topics; the lead-batch
+    # topic keeps at least the handoff promise's 30 days; the other pipeline topics (cards,
+    # enrichment, dead letters, commands) keep what a replay or a redrive needs. The audit
+    # topic is compacted and kept forever, whatever is set here.
+    # The key of the suppression list's HMAC (forgotten identities are kept only as keyed
+    # hashes); a local default, a secret in every deployment.
+    suppression_secret: str = "sxp-local-suppression"
+    retention_tier1_days: float = 365.0
+    retention_lead_batch_days: float = 30.0
+    retention_pipeline_days: float = 30.0
+
+    @field_validator("retention_lead_batch_days")
+    @classmethod
+    def _keeps_the_handoff_promise(cls, days: float) -> float:
+        if 0 < days < 30:
+            raise ValueError("the lead-batch topic keeps at least 30 days (0 or less: forever)")
+        return days
 
     def database_url_explicit(self) -> bool:
         """True when the Postgres server is the user's, so the stack must not start its own."""

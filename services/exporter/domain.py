@@ -19,6 +19,8 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
+from sxp_common.batch_checksum import canonical_payload, checksum_of, json_bytes
+
 SCHEMA_VERSION = "v1"
 TRANSPORTS: tuple[str, ...] = ("file", "api", "queue")
 READY_READINESS: tuple[str, ...] = ("LABELED", "ENRICHED")
@@ -84,7 +86,7 @@ class LeadBatch:
 
     def body(self) -> bytes:
         """The JSON document as sent: UTF-8, sorted keys, no whitespace."""
-        return _json_bytes(self.document())
+        return json_bytes(self.document())
 
     def avro_record(self) -> dict[str, Any]:
         """The batch as an sxp.lead-batch.v1 record (created_at as a datetime)."""
@@ -103,19 +105,6 @@ class Refusal:
     errors: tuple[str, ...]
 
 
-def _json_bytes(value: Any) -> bytes:
-    return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False,
-                      allow_nan=False).encode("utf-8")
-
-
-def canonical_payload(cards: Iterable[Mapping[str, Any]]) -> bytes:
-    """The cards array as canonical JSON bytes (see the module docstring)."""
-    return _json_bytes([dict(card) for card in cards])
-
-
-def checksum_of(cards: Iterable[Mapping[str, Any]]) -> str:
-    """Lowercase hex SHA-256 of the canonical payload."""
-    return hashlib.sha256(canonical_payload(cards)).hexdigest()
 
 
 def is_execution_ready(readiness: str | None, enrichment_status: str | None) -> bool:

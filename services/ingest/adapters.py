@@ -162,3 +162,12 @@ async def add_job_counts(conn: asyncpg.Connection, counts: dict[str, dict[str, i
     await conn.execute(
         _ADD_JOB_COUNTS, jobs, *[[counts[j].get(f, 0) for j in jobs] for f in fields]
     )
+
+
+async def suppressed_subjects(conn: asyncpg.Connection, subjects: Sequence[str]) -> set[str]:
+    """Which of these keyed subject hashes are on the suppression list."""
+    if not subjects:
+        return set()
+    rows = await conn.fetch("""SELECT subject_hash FROM compliance.suppressions
+                               WHERE subject_hash = ANY($1::text[])""", list(subjects))
+    return {r["subject_hash"] for r in rows}

@@ -18,7 +18,14 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from services.ingest.domain import CleanProfile, Rejection, precedence, validate_submission
+from services.ingest.domain import (
+    SUPPRESSED,
+    CleanProfile,
+    Rejection,
+    precedence,
+    validate_submission,
+)
+from sxp_common.hashing import subject_hash
 from sxp_common.redaction import redact_text
 
 STORED = "stored"  # the first observation of a profile: version 1
@@ -89,6 +96,25 @@ def plan_batch(submissions: Sequence[Mapping[str, Any]], now: datetime) -> Inges
         else:
             accepted.append(result)
     return IngestPlan(accepted, rejected)
+
+
+def subject_hashes(plan: IngestPlan, secret: str) -> dict[str, str]:
+    """identity hash -> its keyed subject hash, for the accepted profiles (pure)."""
+    return {p.identity_hash: subject_hash(secret, p.identity_hash) for p in plan.accepted}
+
+
+def without_suppressed(plan: IngestPlan, submissions: Sequence[Mapping[str, Any]],
+                       subjects: Mapping[str, str], suppressed: set[str]) -> IngestPlan:
+    """The plan with every accepted profile of a forgotten identity moved to the rejects
+    (reason `suppressed`), in the batch's order (pure)."""
+    if not suppressed:
+        return plan
+    by_id = {str(s.get("submission_id") or ""): s for s in submissions}
+    kept = [p for p in plan.accepted if subjects[p.identity_hash] not in suppressed]
+    refused = [RejectedSubmission(by_id[p.submission_id],
+                                  Rejection(SUPPRESSED, "this identity asked to be forgotten"))
+               for p in plan.accepted if subjects[p.identity_hash] in suppressed]
+    return IngestPlan(kept, plan.rejected + refused)
 
 
 def observe(state: ProfileState | None, profile: CleanProfile) -> tuple[str, ProfileState | None]:

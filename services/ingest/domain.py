@@ -42,6 +42,7 @@ IMPLAUSIBLE_COUNT = "implausible_count"
 INVALID_TIMESTAMP = "invalid_timestamp"
 FUTURE_TIMESTAMP = "future_timestamp"
 INVALID_URL = "invalid_url"
+SUPPRESSED = "suppressed"  # the identity was forgotten (sxp forget): never stored again
 REASON_CODES: tuple[str, ...] = (
     MISSING_PLATFORM, UNKNOWN_PLATFORM, MISSING_USERNAME, INVALID_USERNAME, FIELD_TOO_LONG,
     NEGATIVE_COUNT, IMPLAUSIBLE_COUNT, INVALID_TIMESTAMP, FUTURE_TIMESTAMP, INVALID_URL,

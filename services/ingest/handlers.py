@@ -4,8 +4,14 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from services.ingest.adapters import add_job_counts, apply_profiles
-from services.ingest.batch import count_outcomes, plan_batch, rejected_record
+from services.ingest.adapters import add_job_counts, apply_profiles, suppressed_subjects
+from services.ingest.batch import (
+    count_outcomes,
+    plan_batch,
+    rejected_record,
+    subject_hashes,
+    without_suppressed,
+)
 from services.ingest.domain import to_raw_record
 from sxp_common.events import ProfileSubmitted
 from sxp_common.kafka import outgoing
@@ -19,9 +25,13 @@ async def on_profiles_submitted(events: list[ProfileSubmitted], deps: ServiceCon
     """Handle one batch from sxp.profiles.submitted.v1 (validation works on the raw record:
     what a producer submitted is checked by the domain, not trusted)."""
     now = datetime.now(UTC)
-    plan = plan_batch([e.as_record() for e in events], now)
+    submissions = [e.as_record() for e in events]
+    plan = plan_batch(submissions, now)
     record_of = {e.submission_id: e.record for e in events}
     async with deps.db().acquire() as conn, conn.transaction():
+        subjects = subject_hashes(plan, deps.settings.suppression_secret)
+        plan = without_suppressed(plan, submissions, subjects,
+                                  await suppressed_subjects(conn, list(subjects.values())))
         fresh_positions = await claim_fresh(conn, deps.group, [e.record for e in events])
         fresh_ids = {sid for sid, r in record_of.items()
                      if (r.topic, r.partition, r.offset) in fresh_positions}

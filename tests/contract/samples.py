@@ -118,4 +118,13 @@ SAMPLES: dict[str, dict[str, Any]] = {
         "resend_batch_id": None,
         "requested_by": {"kind": "cli", "name": "ops", "instance": "laptop"}, "requested_at": T0,
     },
+    "sxp.compliance.commands.v1": {
+        "request_id": "6e2d4a8f-2222-4c3b-8d4e-0123456789ab", "kind": "FORGET",
+        "identity_hash": "ab" * 32,
+        "requested_by": {"kind": "cli", "name": "dpo", "instance": "laptop"}, "requested_at": T0,
+    },
+    "sxp.erasures.v1": {
+        "erasure_id": "6e2d4a8f-2222-4c3b-8d4e-0123456789ab", "subject_hash": "cd" * 32,
+        "lead_card_ids": ["1f2e3d4c-5555-5b6a-9c8d-0123456789ab"], "erased_at": T0,
+    },
 }

@@ -13,11 +13,11 @@ import pytest
 from services.enrichment_gate.domain import load_policy
 from sxp_cli.demo_steps import run_enrichment
 from sxp_cli.enrich_cmd import build_command
-from sxp_cli.fixtures import generate_profiles, write_jsonl
+from sxp_cli.fixtures import write_jsonl
 from sxp_cli.processes import services_up
 from sxp_common.kafka import Outgoing, outgoing, read_topic
 from sxp_common.topics import ENRICHMENT_COMMANDS, ENRICHMENT_REQUESTED
-from tests.support.pipeline import poll, publish_and_label, query, scalar, send, sxp
+from tests.support.pipeline import fresh_profiles, poll, publish_and_label, query, scalar, send, sxp
 
 pytestmark = pytest.mark.e2e
 
@@ -39,7 +39,7 @@ def labeled_cards(test_stack: Any, tmp_path_factory: pytest.TempPathFactory) -> 
     """800 more profiles published and labeled, with every service running."""
     services_up(test_stack, {})
     path = tmp_path_factory.mktemp("enrich") / "profiles.jsonl"
-    write_jsonl(generate_profiles(800, seed=21), path)
+    write_jsonl(fresh_profiles(test_stack, 800, seed=21), path)
     publish_and_label(test_stack, path)
     return test_stack
 

@@ -25,13 +25,21 @@ from services.exporter.exporting import load_contract
 from services.exporter.transports import s3_client
 from services.exporter.validation import document_errors
 from sxp_cli.export_cmd import export_command
-from sxp_cli.fixtures import generate_profiles, write_jsonl
+from sxp_cli.fixtures import write_jsonl
 from sxp_cli.processes import services_up
 from sxp_common import avro
 from sxp_common.enrichment_policy import load_policy
 from sxp_common.kafka import read_topic
 from sxp_common.topics import LEAD_BATCH
-from tests.support.pipeline import poll, publish_and_label, query, restart_service, scalar
+from tests.support.pipeline import (
+    fresh_profiles,
+    poll,
+    publish_and_label,
+    query,
+    restart_service,
+    scalar,
+    sxp,
+)
 
 pytestmark = pytest.mark.e2e
 ROOT = Path(__file__).resolve().parents[2]
@@ -84,7 +92,7 @@ def job_id(test_stack: Any, tmp_path_factory: pytest.TempPathFactory) -> str:
     """Every service up (the exporter on queue), 300 profiles labeled and exported on the queue."""
     services_up(test_stack, {})
     path = tmp_path_factory.mktemp("handoff") / "profiles.jsonl"
-    write_jsonl(generate_profiles(300, seed=31), path)
+    write_jsonl(fresh_profiles(test_stack, 300, seed=31), path)
     report = publish_and_label(test_stack, path)
     assert poll(lambda: scalar(test_stack, UNCLAIMED_ON_QUEUE), lambda n: n == 0,
                 timeout_s=120) == 0
@@ -99,38 +107,41 @@ def stack(test_stack: Any, job_id: str) -> Any:
 
 @pytest.fixture(scope="module")
 def special_cards(stack: Any, job_id: str) -> dict[str, str]:
-    """Three of our cards changed as the owner: one enriched (Tier 2 rows), one in flight, one
-    broken."""
-    # The first, given Tier 2 rows, has a label the gate may enrich: the rows keep the invariant
-    # other modules check (Tier 2 only for allowed labels) whatever order they run in.
+    """Three of our cards: one enriched by the flow (gate, adapter, sandbox providers), one
+    whose enrichment is in flight and one broken (both set as the owner: faults the exporter
+    must hold back)."""
+    allowed = sorted(load_policy().allowed_labels)
+    labels = [arg for label in allowed for arg in ("--label", label)]
+    result = sxp("enrich", "request", *labels, "--json")
+    assert result.returncode == 0, result.stderr
+    request_id = json.loads(result.stdout)["request_id"]
+    assert poll(lambda: scalar(stack, """SELECT count(*) FROM enrichment.batches
+                                         WHERE request_id = $1 AND status = 'requested'""",
+                               request_id), lambda n: n == 0, 180) == 0
+    enriched_rows = query(stack, """
+        SELECT c.lead_card_id::text AS id, c.contact_id::text AS contact_id,
+               c.business_id::text AS business_id
+          FROM execution.lead_cards c
+         WHERE c.job_id = $1 AND c.enrichment_status = 'ENRICHED' AND c.business_id IS NOT NULL
+           AND c.contact_id IS NOT NULL
+           AND c.lead_card_id IN (SELECT unnest(lead_card_ids) FROM enrichment.batches
+                                   WHERE request_id = $2)
+         ORDER BY c.lead_card_id LIMIT 1""", job_id, request_id)
+    assert enriched_rows, "the flow enriched none of our cards"
     ids = [r["id"] for r in query(stack, """
         SELECT lead_card_id::text AS id FROM execution.lead_cards WHERE job_id = $1
           AND readiness = 'LABELED' AND enrichment_status = 'NONE' AND persona IS NOT NULL
-        ORDER BY execution_label = ANY($2::text[]) DESC, lead_card_id LIMIT 3""",
-        job_id, list(load_policy().allowed_labels))]
-    assert len(ids) == 3
-    enriched, in_flight, broken = ids
-    contact_id, business_id = uuid.uuid4(), uuid.uuid4()
-    query(stack, """INSERT INTO contact.businesses (business_id, name, domain, industry, phone)
-                    VALUES ($1, 'Rivera Bakery', 'riverabakery.example', 'hospitality_food',
-                    NULL)""", business_id)
-    query(stack,
-          """INSERT INTO contact.contacts (contact_id, lead_card_id, business_id, full_name, title,
-                        email, email_status, phone, phone_type, do_not_call, city, state, country)
-                    VALUES ($1, $2, $3, 'Jane Rivera', 'Owner', 'jane@example.com', 'verified',
-                            '+1 512-555-0199', 'mobile', false, 'Austin', 'TX', 'US')""",
-          contact_id, uuid.UUID(enriched), business_id)
-    query(stack,
-          """UPDATE execution.lead_cards SET readiness = 'ENRICHED', enrichment_status = 'ENRICHED',
-                        contact_id = $2, business_id = $3 WHERE lead_card_id = $1""",
-          uuid.UUID(enriched), contact_id, business_id)
+        ORDER BY lead_card_id LIMIT 2""", job_id)]
+    assert len(ids) == 2
+    in_flight, broken = ids
     query(stack,
           "UPDATE execution.lead_cards SET enrichment_status = 'REQUESTED' WHERE lead_card_id = $1",
           uuid.UUID(in_flight))
     query(stack, "UPDATE execution.lead_cards SET persona_confidence = 7.5 WHERE lead_card_id = $1",
           uuid.UUID(broken))
-    return {"enriched": enriched, "in_flight": in_flight, "broken": broken,
-            "contact_id": str(contact_id)}
+    return {"enriched": enriched_rows[0]["id"], "in_flight": in_flight, "broken": broken,
+            "contact_id": enriched_rows[0]["contact_id"],
+            "business_id": enriched_rows[0]["business_id"]}
 
 
 @pytest.fixture(scope="module")
@@ -175,8 +186,12 @@ def test_only_enriched_cards_carry_tier2_fields_and_cards_in_flight_stay_behind(
             cards[card["lead_card_id"]] = card
     enriched = cards[special_cards["enriched"]]
     assert enriched["readiness"] == "ENRICHED"
-    assert enriched["contact"]["email"] == "jane@example.com"
-    assert enriched["business"]["name"] == "Rivera Bakery"
+    email = scalar(stack, "SELECT email FROM contact.contacts WHERE contact_id = $1",
+                   uuid.UUID(special_cards["contact_id"]))
+    name = scalar(stack, "SELECT name FROM contact.businesses WHERE business_id = $1",
+                  uuid.UUID(special_cards["business_id"]))
+    assert email and enriched["contact"]["email"] == email
+    assert name and enriched["business"]["name"] == name
     assert enriched["lineage"]["contact_id"] == special_cards["contact_id"]
     labeled_only = [c for c in cards.values() if c["readiness"] == "LABELED"]
     assert all(c["contact"] is None and c["business"] is None for c in labeled_only)

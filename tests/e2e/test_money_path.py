@@ -18,9 +18,9 @@ from typing import Any
 
 import pytest
 
-from sxp_cli.fixtures import generate_profiles, write_jsonl
+from sxp_cli.fixtures import write_jsonl
 from sxp_cli.processes import services_up
-from tests.support.pipeline import poll, publish_and_label, query, scalar, sxp
+from tests.support.pipeline import fresh_profiles, poll, publish_and_label, query, scalar, sxp
 
 pytestmark = pytest.mark.e2e
 ROOT = Path(__file__).resolve().parents[2]
@@ -51,7 +51,7 @@ def enriched(test_stack: Any, tmp_path_factory: pytest.TempPathFactory) -> Any:
     services_up(test_stack, {})
     JOB["since"] = datetime.now(UTC).isoformat()
     path = tmp_path_factory.mktemp("money") / "profiles.jsonl"
-    write_jsonl(generate_profiles(600, seed=91), path)
+    write_jsonl(fresh_profiles(test_stack, 600, seed=91), path)
     job_id = publish_and_label(test_stack, path).job_id
     assert poll(lambda: scalar(test_stack, BEHIND_ON_QUEUE, job_id), lambda n: n == 0, 120) == 0
     result = sxp("enrich", "request", "--label", "PARTNER", "--label", "AFFILIATE", "--json")

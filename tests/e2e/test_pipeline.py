@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from services.ingest.domain import Rejection, partition_key, validate_submission
+from services.ingest.domain import Rejection, validate_submission
 from sxp_cli.demo import is_drained
 from sxp_cli.fixtures import generate_profiles, write_jsonl
 from sxp_cli.processes import services_up
@@ -25,7 +25,16 @@ from sxp_common.topics import (
     PROFILES_REJECTED,
     PROFILES_SUBMITTED,
 )
-from tests.support.pipeline import decoded_topic, poll, query, scalar, send, topic_count
+from tests.support.pipeline import (
+    decoded_topic,
+    poll,
+    query,
+    scalar,
+    send,
+    stored_identities,
+    topic_count,
+    unseen,
+)
 
 pytestmark = pytest.mark.e2e
 UNREADABLE_LINES = ("{broken json", "[1, 2]", "not json")
@@ -42,19 +51,6 @@ def hundred_per_platform(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
             picked.append(row)
     assert set(taken.values()) == {100}
     return picked
-
-
-def stored_identities(settings: Any) -> set[str]:
-    """`platform:username` of every profile Tier 1 holds (other modules may have left some)."""
-    return {f"{r['platform']}:{r['username']}" for r in
-            query(settings, "SELECT platform, username FROM social.raw_social_profiles")}
-
-
-def unseen(rows: list[dict[str, Any]], stored: set[str]) -> list[dict[str, Any]]:
-    """The rows whose identity Tier 1 does not hold yet (unkeyable rows stay: they are
-    rejected either way)."""
-    return [row for row in rows
-            if partition_key(row.get("platform"), row.get("username")) not in stored]
 
 
 @pytest.fixture(scope="module")

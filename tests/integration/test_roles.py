@@ -116,3 +116,26 @@ def test_the_cli_reader_reads_tiers_1_and_3_and_counts_tier2_but_writes_nothing(
     # read-only sessions by default, so even a grant added by mistake could not write
     created = read_as_reader(test_stack, "CREATE TEMP TABLE t (x int)")
     assert created == "ReadOnlySQLTransactionError"
+
+
+async def _tables_the_reader_cannot_read(owner_url: str) -> list[str]:
+    conn = await asyncpg.connect(owner_url)
+    try:
+        rows = await conn.fetch("""
+            SELECT schemaname || '.' || tablename AS name FROM pg_tables
+             WHERE schemaname IN ('social', 'execution', 'enrichment', 'audit')
+               AND NOT has_table_privilege('sxp_reader', schemaname || '.' || tablename,
+                                           'SELECT')
+             ORDER BY 1""")
+        return [r["name"] for r in rows]
+    finally:
+        await conn.close()
+
+
+def test_the_cli_reader_can_read_every_table_of_the_tiers_it_shows(test_stack) -> None:
+    """A table added by a later migration without its grant to sxp_reader fails here, not in a
+    user's `sxp stats`."""
+    from sxp_common.db import asyncpg_dsn
+
+    missing = asyncio.run(_tables_the_reader_cannot_read(asyncpg_dsn(test_stack.database_url)))
+    assert missing == []

@@ -9,6 +9,8 @@ from typing import Any, TypeVar
 
 import asyncpg
 
+from services.ingest.domain import partition_key
+from sxp_cli.fixtures import generate_profiles
 from sxp_common import avro
 from sxp_common.db import asyncpg_dsn
 from sxp_common.kafka import read_topic as read_records
@@ -134,3 +136,22 @@ def restart_service(settings: Settings, service: str, **env: str) -> None:
                 os.environ.pop(name, None)
             else:
                 os.environ[name] = value
+
+
+def stored_identities(settings: Settings) -> set[str]:
+    """`platform:username` of every profile Tier 1 holds (other modules may have left some)."""
+    return {f"{r['platform']}:{r['username']}" for r in
+            query(settings, "SELECT platform, username FROM social.raw_social_profiles")}
+
+
+def unseen(rows: list[dict[str, Any]], stored: set[str]) -> list[dict[str, Any]]:
+    """The rows whose identity Tier 1 does not hold yet (unkeyable rows stay: they are
+    rejected either way)."""
+    return [row for row in rows
+            if partition_key(row.get("platform"), row.get("username")) not in stored]
+
+
+def fresh_profiles(settings: Settings, count: int, seed: int) -> list[dict[str, Any]]:
+    """Generated profiles of identities the stack has never stored. A module that republished
+    another's profile would change that module's cards (a new bio, a new label) under it."""
+    return unseen(generate_profiles(count, seed=seed), stored_identities(settings))
