@@ -23,6 +23,7 @@ from sxp_common import avro
 from sxp_common.kafka import InboundRecord, Outgoing, dead_letter
 from sxp_common.topics import (
     AUDIT,
+    COMPLIANCE_COMMANDS,
     ENRICHMENT_COMMANDS,
     ENRICHMENT_COMPLETED,
     ENRICHMENT_REQUESTED,
@@ -282,9 +283,22 @@ class RequestExport(ConsumedEvent):
     requested_at: datetime
 
 
+@dataclass(frozen=True)
+class ComplianceCommand(ConsumedEvent):
+    """sxp.compliance.commands.v1: forget one subject (by identity hash, never by name)."""
+
+    TOPIC: ClassVar[str] = COMPLIANCE_COMMANDS
+    request_id: str
+    kind: str
+    identity_hash: str
+    requested_by: Requester
+    requested_at: datetime
+
+
 EVENT_TYPES: tuple[type[ConsumedEvent], ...] = (
     ProfileSubmitted, RawProfileStored, LeadCardStructured, LeadCardLabeled, AuditEvent,
     RequestEnrichment, EnrichmentBatchRequested, EnrichmentBatchCompleted, RequestExport,
+    ComplianceCommand,
 )
 MODELS: dict[str, type[ConsumedEvent]] = {model.TOPIC: model for model in EVENT_TYPES}
 

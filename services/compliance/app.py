@@ -5,12 +5,14 @@ from __future__ import annotations
 from faststream import FastStream
 
 from services.compliance.handlers import on_compliance_command
+from sxp_common.events import ComplianceCommand
 from sxp_common.service import ServiceContext, build_service
 from sxp_common.settings import Settings
-from sxp_common.topics import SUBSCRIPTIONS
+
+EVENTS = (ComplianceCommand,)
 
 
 def create_app(settings: Settings | None = None) -> tuple[FastStream, ServiceContext]:
-    """The compliance app and its context."""
-    return build_service("compliance", SUBSCRIPTIONS["compliance"], on_compliance_command,
-                         settings)
+    """The compliance app and its context; an undecodable command is dead-lettered at once."""
+    return build_service("compliance", EVENTS, on_compliance_command, settings,
+                         dead_letters="sent")

@@ -7,19 +7,19 @@ from datetime import UTC, datetime
 from services.compliance.adapters import answered, erase_subject, record_answer, suppress
 from services.compliance.domain import check_command
 from sxp_common import audit
+from sxp_common.events import ComplianceCommand
 from sxp_common.hashing import subject_hash
-from sxp_common.kafka import InboundRecord, decode_batch, outgoing
+from sxp_common.kafka import outgoing
 from sxp_common.service import ServiceContext
 from sxp_common.topics import ERASURES
 
 
-async def on_compliance_command(ctx: ServiceContext, records: list[InboundRecord]) -> None:
+async def on_compliance_command(events: list[ComplianceCommand], deps: ServiceContext) -> None:
     """Handle sxp.compliance.commands.v1, one command per transaction."""
-    batch = decode_batch(ctx.name, records)
-    if batch.dead_letters:
-        await ctx.outbox().send(batch.dead_letters)
+    ctx = deps
     actor = audit.Actor.service(ctx.name, ctx.settings.instance_id)
-    for _, command in batch.records:
+    for event in events:
+        command = event.as_record()
         check_command(command)
         now = datetime.now(UTC)
         request_id = command["request_id"]
@@ -34,13 +34,13 @@ async def on_compliance_command(ctx: ServiceContext, records: list[InboundRecord
             notice = {"erasure_id": request_id, "subject_hash": subject,
                       "lead_card_ids": result["lead_card_ids"], "erased_at": now}
             # The audit event carries the keyed hash and counts only: no card id, no name.
-            event = audit.audit_event(
+            trail = audit.audit_event(
                 audit.SUBJECT_ERASED, actor, outcome="erased", occurred_at=now,
                 discriminator=request_id,
                 details={"subject_hash": subject, "requested_by": requester["name"],
                          **{f"rows:{t}": n for t, n in result["erased"].items()}})
             await ctx.stage(conn, [outgoing(ERASURES, request_id, notice),
-                                   *audit.audit_messages([event])])
+                                   *audit.audit_messages([trail])])
         ctx.counters.add(erasures=1)
         ctx.logger.info("subject erased", extra={"request_id": request_id,
                                                  "rows": result["erased"]})
