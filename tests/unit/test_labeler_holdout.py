@@ -13,14 +13,13 @@ from __future__ import annotations
 
 import json
 import re
-import time
 from pathlib import Path
 from typing import Any
 
 import pytest
 
 from services.card_factory.domain import build_structured_card
-from services.labeler.domain import ALL_PERSONAS, ALL_TRIBES, CardLabels, label_card
+from services.labeler.domain import ALL_PERSONAS, ALL_TRIBES, label_card
 from sxp_common.redaction import redact_text
 
 pytestmark = pytest.mark.unit
@@ -113,17 +112,6 @@ def test_generated_fixture_profiles_are_mostly_labeled() -> None:
     coverage = sum(1 for lab in labels if lab.persona and lab.tribe) / len(cards)
     assert len(cards) > 1800
     assert coverage >= MIN_FIXTURE_COVERAGE, f"fixture coverage {coverage:.3f}"
-
-
-def test_labeling_a_card_costs_a_fraction_of_a_millisecond() -> None:
-    rows = _rows()
-    label_card(rows[0])  # the rule tables are read and compiled once, on first use
-    start = time.perf_counter()
-    for _ in range(3):
-        results: list[CardLabels] = [label_card(row) for row in rows]
-    per_card_ms = (time.perf_counter() - start) / (3 * len(rows)) * 1000
-    assert len(results) == len(rows)
-    assert per_card_ms < 1.0, f"{per_card_ms:.3f} ms per card (budget 0.3 ms; guard is loose)"
 
 
 @pytest.mark.parametrize(("bio", "followers", "persona", "tribe"), [
