@@ -151,9 +151,9 @@ def build_service(
     """A FastStream app consuming `topic` (or several) in batches as group `sxp-<name>`."""
     topics = (topic,) if isinstance(topic, str) else topic
     settings = settings or get_settings()
-    broker = make_broker(settings, name)
-    logger = configure_logging(name, settings.log_level)
     tracing.configure(name, settings.instance_id)
+    broker = make_broker(settings, name, [tracing.consumer_middleware()])
+    logger = configure_logging(name, settings.log_level)
     ctx = ServiceContext(name, consumer_group(name), settings, broker, logger,
                          counters=Counters(name))
     listener = health.GroupListener()

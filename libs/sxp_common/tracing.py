@@ -1,11 +1,28 @@
-"""OpenTelemetry for every process: providers from OTEL_* variables, W3C trace context in
-Kafka headers, one span per record parented on the record's trace, and the metrics.
+"""OpenTelemetry for every process: providers from OTEL_* variables, FastStream's Kafka
+telemetry middleware on the consuming side, and what that middleware lacks.
+
+FastStream's `TelemetryMiddleware` with the Kafka attribute provider (what
+`KafkaTelemetryMiddleware` is) starts, for each consumed batch, a span in a trace of its own
+(`<topic> create`, linked to the trace context of every record the batch holds, and its child
+`<topic> process`): one span per batch, not per record. What it lacks, kept here:
+
+- Providers from the OTEL_* environment with our resource (service name and instance) and the
+  rate-limited root sampler (otel_env): the middleware only takes providers.
+- A profile's trace across services. The middleware starts a new trace per batch and, on
+  publish, replaces a record's `traceparent` with a span of the batch's trace (two spans per
+  published record). A profile would then be one trace per hop, joined only by links. So the
+  middleware runs on the consuming side only (`consumer_middleware`): each record that carries
+  a sampled trace gets a `<service> process` span parented on that trace and linked to the
+  batch span, and the records produced from it carry that span's context (`trace_headers`). Only
+  sampled records get one: unset, at most DEFAULT_ROOTS_PER_SECOND traces start a second, so a
+  batch of 500 has a span or two of its own records, not 500.
+- Metrics by service (several services share one process in the tests, and the middleware's
+  `messaging.*` metrics carry no service), the trace ids for log lines, root spans for the CLI.
 
 OTEL_TRACES_EXPORTER / OTEL_METRICS_EXPORTER: `console` (a service's default: a JSON line per
 span on stderr, its log; the CLI's default is `none`), `otlp` (http/protobuf) or `none`.
-Sampling is decided where a trace starts (`sxp publish`: one trace per profile) and followed
-by every service; unset: at most DEFAULT_ROOTS_PER_SECOND new traces a second per process
-(10,000 profiles yield a few dozen traces); parentbased_always_on traces everything.
+Sampling is decided where a trace starts (`sxp publish`: one trace per profile; a service: one
+per batch) and followed downstream; parentbased_always_on traces everything.
 """
 
 from __future__ import annotations
@@ -21,6 +38,9 @@ from contextvars import ContextVar
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
+from faststream.kafka.opentelemetry.provider import telemetry_attributes_provider_factory
+from faststream.kafka.response import KafkaPublishCommand
+from faststream.opentelemetry import TelemetryMiddleware
 from opentelemetry import trace
 from opentelemetry.context import Context
 from opentelemetry.metrics import Counter, Histogram, Meter
@@ -109,7 +129,7 @@ class _State:
     service: str
     tracer: trace.Tracer
     instruments: Instruments
-    providers: tuple[Any, ...]
+    providers: tuple[TracerProvider, MeterProvider]
     parent_based: bool
 
 
@@ -252,35 +272,47 @@ def _record_traces(state: _State, service: str, records: Sequence[RecordLike],
     return traces
 
 
+def consumer_middleware() -> TelemetryMiddleware[KafkaPublishCommand]:
+    """FastStream's Kafka telemetry for a service's broker, on this process's providers, on the
+    consuming side only (see the module docstring for why publishing is left to us)."""
+    tracer_provider, meter_provider = _current().providers
+    return TelemetryMiddleware[KafkaPublishCommand](
+        settings_provider_factory=_consumed_only, tracer_provider=tracer_provider,
+        meter_provider=meter_provider, include_messages_counters=True)
+
+
+def _consumed_only(msg: Any) -> Any:
+    # KafkaTelemetryMiddleware's own attribute provider for a consumed message; a publish is
+    # called with None, and with no provider the middleware passes the message through as is.
+    return None if msg is None else telemetry_attributes_provider_factory(msg)
+
+
 @contextmanager
 def batch_scope(service: str, records: Sequence[RecordLike]) -> Iterator[None]:
-    """Around one consumed batch: its span, a span per traced record, and the batch metrics."""
+    """Around one consumed batch, inside the middleware's batch span: a span per sampled record
+    (linked to that batch span) and the batch metrics."""
     state = _current()
     started = time.perf_counter()
     attributes = {"service": service}
     service_token = _service_var.set(service)
-    with state.tracer.start_as_current_span(
-        f"{service} batch", kind=SpanKind.CONSUMER,
-        attributes={"sxp.service": service, "messaging.batch.message_count": len(records)},
-    ) as batch_span:
-        batch_context = batch_span.get_span_context()
-        links = [Link(batch_context)] if batch_context.trace_flags.sampled else []
-        traces = _record_traces(state, service, records, links)
-        token = _batch_var.set(traces)
-        try:
-            yield
-        except BaseException as exc:
-            for span in traces.spans:
-                span.set_status(trace.StatusCode.ERROR, type(exc).__name__)
-            raise
-        finally:
-            for span in traces.spans:
-                span.end()
-            _batch_var.reset(token)
-            _service_var.reset(service_token)
-            state.instruments.consumed.add(len(records), attributes)
-            state.instruments.batch_size.record(len(records), attributes)
-            state.instruments.batch_duration.record(time.perf_counter() - started, attributes)
+    batch_context = trace.get_current_span().get_span_context()
+    links = [Link(batch_context)] if batch_context.trace_flags.sampled else []
+    traces = _record_traces(state, service, records, links)
+    token = _batch_var.set(traces)
+    try:
+        yield
+    except BaseException as exc:
+        for span in traces.spans:
+            span.set_status(trace.StatusCode.ERROR, type(exc).__name__)
+        raise
+    finally:
+        for span in traces.spans:
+            span.end()
+        _batch_var.reset(token)
+        _service_var.reset(service_token)
+        state.instruments.consumed.add(len(records), attributes)
+        state.instruments.batch_size.record(len(records), attributes)
+        state.instruments.batch_duration.record(time.perf_counter() - started, attributes)
 
 
 def trace_headers(record: RecordLike) -> dict[str, str]:
