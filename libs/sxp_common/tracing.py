@@ -1,28 +1,25 @@
-"""OpenTelemetry for every process: providers from OTEL_* variables, FastStream's Kafka
-telemetry middleware on the consuming side, and what that middleware lacks.
+"""OpenTelemetry for every process: FastStream's Kafka telemetry middleware on the consuming
+side, and what that middleware lacks.
 
-FastStream's `TelemetryMiddleware` with the Kafka attribute provider (what
-`KafkaTelemetryMiddleware` is) starts, for each consumed batch, a span in a trace of its own
-(`<topic> create`, linked to the trace context of every record the batch holds, and its child
-`<topic> process`): one span per batch, not per record. What it lacks, kept here:
+The middleware (`TelemetryMiddleware` with the Kafka attribute provider, which is what
+`KafkaTelemetryMiddleware` is) gives each consumed batch a trace of its own: `<topic> create`,
+linked to the trace context of every record in the batch, and its child `<topic> process`. One
+span per batch, not per record. What it lacks, kept here:
 
-- Providers from the OTEL_* environment with our resource (service name and instance) and the
-  rate-limited root sampler (otel_env): the middleware only takes providers.
-- A profile's trace across services. The middleware starts a new trace per batch and, on
-  publish, replaces a record's `traceparent` with a span of the batch's trace (two spans per
-  published record). A profile would then be one trace per hop, joined only by links. So the
-  middleware runs on the consuming side only (`consumer_middleware`): each record that carries
-  a sampled trace gets a `<service> process` span parented on that trace and linked to the
-  batch span, and the records produced from it carry that span's context (`trace_headers`). Only
-  sampled records get one: unset, at most DEFAULT_ROOTS_PER_SECOND traces start a second, so a
-  batch of 500 has a span or two of its own records, not 500.
-- Metrics by service (several services share one process in the tests, and the middleware's
-  `messaging.*` metrics carry no service), the trace ids for log lines, root spans for the CLI.
+- Providers from the OTEL_* variables with our resource (service name, instance) and the
+  rate-limited root sampler (otel_env); the middleware only takes providers.
+- A profile's trace across services. On publish the middleware replaces a record's
+  `traceparent` with two spans of the batch's trace, so a profile would be a trace per hop,
+  joined only by links. It therefore runs on the consuming side only; a record that carries a
+  sampled trace gets a `<service> process` span parented on it and linked to the batch, and
+  what is produced from the record carries that span (`trace_headers`). Unset, at most
+  DEFAULT_ROOTS_PER_SECOND traces start a second, so few records of a batch get a span.
+- Metrics by service (services share a process in the tests; the middleware's `messaging.*`
+  metrics carry no service), trace ids for the logs, the CLI's root spans (`start_trace`).
 
-OTEL_TRACES_EXPORTER / OTEL_METRICS_EXPORTER: `console` (a service's default: a JSON line per
-span on stderr, its log; the CLI's default is `none`), `otlp` (http/protobuf) or `none`.
-Sampling is decided where a trace starts (`sxp publish`: one trace per profile; a service: one
-per batch) and followed downstream; parentbased_always_on traces everything.
+OTEL_TRACES_EXPORTER / OTEL_METRICS_EXPORTER: `console` (a service's default: JSON lines on
+stderr, its log; the CLI's: `none`), `otlp` (http/protobuf) or `none`. parentbased_always_on
+traces everything.
 """
 
 from __future__ import annotations
@@ -43,7 +40,6 @@ from faststream.kafka.response import KafkaPublishCommand
 from faststream.opentelemetry import TelemetryMiddleware
 from opentelemetry import trace
 from opentelemetry.context import Context
-from opentelemetry.metrics import Counter, Histogram, Meter
 from opentelemetry.sdk.metrics import MeterProvider
 from opentelemetry.sdk.metrics.export import (
     MetricReader,
@@ -58,6 +54,7 @@ from opentelemetry.sdk.trace.sampling import (
 from opentelemetry.trace import Link, NonRecordingSpan, Span, SpanKind
 from opentelemetry.trace.propagation.tracecontext import TraceContextTextMapPropagator
 
+from sxp_common.metrics import Instruments
 from sxp_common.otel_env import (  # noqa: F401 - re-exported: callers configure through tracing
     DEFAULT_ROOTS_PER_SECOND,
     RateLimitedSampler,
@@ -82,46 +79,6 @@ class RecordLike(Protocol):
     def offset(self) -> int: ...
     @property
     def headers(self) -> tuple[tuple[str, bytes], ...]: ...
-
-
-@dataclass
-class Instruments:
-    """The pipeline's metric instruments; every data point carries `service`."""
-
-    meter: Meter
-    consumed: Counter
-    produced: Counter
-    cost: Counter
-    batch_size: Histogram
-    batch_duration: Histogram
-    named: dict[str, Counter] = field(default_factory=dict)
-
-    @classmethod
-    def create(cls, meter: Meter) -> Instruments:
-        """Create the fixed instruments on `meter`."""
-        counter, histogram = meter.create_counter, meter.create_histogram
-        return cls(
-            meter=meter,
-            consumed=counter("sxp.records.consumed", "{record}", "records a service consumed"),
-            produced=counter("sxp.records.produced", "{record}", "records published, by topic"),
-            cost=counter("sxp.enrichment.cost", "USD", "provider spend"),
-            batch_size=histogram("sxp.batch.size", "{record}", "records per consumed batch"),
-            batch_duration=histogram("sxp.batch.duration", "s", "processing time of a batch"))
-
-    def counter(self, key: str) -> Counter | None:
-        """The counter for a ServiceContext.counters key (None for `consumed`, counted here)."""
-        if key == "consumed":
-            return None
-        if key not in self.named:
-            name = COUNTER_NAMES.get(key, f"sxp.{key}")
-            self.named[key] = self.meter.create_counter(name, "1", f"{key} (service counter)")
-        return self.named[key]
-
-
-# ServiceContext.counters keys with a name of their own; any other key becomes sxp.<key>.
-COUNTER_NAMES = {"rejected": "sxp.records.rejected", "deduplicated": "sxp.records.deduplicated",
-                 "dead_lettered": "sxp.records.dead_lettered",
-                 "enriched": "sxp.enrichment.enriched"}
 
 
 @dataclass
