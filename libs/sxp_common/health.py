@@ -163,14 +163,16 @@ class Monitor:
         """Measure the consumer now, and (`reachability`) the database and the Kafka cluster."""
         consumer = getattr(self.subscriber, "consumer", None)
         joined, partitions, last_poll = consumer_state(consumer, self.listener)
+        database, kafka = await asyncio.gather(database_reachable(self.pool()),
+                                               broker_reachable(self.broker)
+                                               ) if reachability else (True, True)
         return Heartbeat(
             service=self.service, instance=self.instance, pid=os.getpid(),
             started_at=self.started_at, written_at=time.time(),
             consumer_running=bool(consumer is not None and self.subscriber.running),
             consumer_joined=joined, partitions=partitions, last_poll_at=last_poll,
             last_batch_at=self.last_batch_at,
-            database_reachable=not reachability or await database_reachable(self.pool()),
-            broker_reachable=not reachability or await broker_reachable(self.broker))
+            database_reachable=database, broker_reachable=kafka)
 
 
 def routes(monitor: Monitor) -> list[tuple[str, Any]]:

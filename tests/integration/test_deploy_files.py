@@ -2,7 +2,7 @@
 
 docker-compose.yml must run what the local stack runs with the same settings; the App
 Platform specs must follow the structure App Platform documents (the app spec of its API)
-and bind only variables the code reads; the images' health check must judge a heartbeat.
+and bind only variables the code reads; the images' health check must ask the service's /readyz.
 """
 
 from __future__ import annotations
