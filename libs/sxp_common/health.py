@@ -205,7 +205,7 @@ async def serving(monitor: Monitor, port: int, host: str = "0.0.0.0") -> AsyncIt
     """Serve /livez and /readyz on `port` while the block runs."""
     app = AsgiFastStream(asgi_routes=routes(monitor), logger=None)
     server = _Server(uvicorn.Config(app, host=host, port=port, lifespan="off",
-                                    log_level="warning", access_log=False))
+                                    log_config=None, log_level="warning", access_log=False))
     task = asyncio.create_task(server.serve())
     while not server.started and not task.done():
         await asyncio.sleep(0.01)

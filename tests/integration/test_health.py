@@ -9,7 +9,9 @@ real test stack, with SXP_HEALTH_PORT set to a free port.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
+import signal
 import socket
 import subprocess
 import sys
@@ -95,3 +97,29 @@ def test_the_check_fails_when_no_service_answers_or_no_port_is_set() -> None:
 
     assert run() == 1
     assert run(SXP_HEALTH_PORT=str(free_port())) == 1
+
+
+@pytest.mark.integration
+async def test_a_service_serving_probes_still_stops_cleanly_on_sigterm(test_stack: Any) -> None:
+    """The health server leaves SIGTERM to the service: it drains and exits 0."""
+    port = free_port()
+    env = dict(os.environ, SXP_HEALTH_PORT=str(port), SXP_INSTANCE_ID="ingest-health",
+               PYTHONPATH=f"{ROOT / 'libs'}:{ROOT}", OTEL_TRACES_EXPORTER="none",
+               OTEL_METRICS_EXPORTER="none")
+    process = await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "services.ingest", env=env,
+        stdout=asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.DEVNULL)
+    try:
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline and process.returncode is None:
+            with contextlib.suppress(httpx.HTTPError):
+                if (await answer(port, "/livez"))[0] == 200:
+                    break
+            await asyncio.sleep(0.2)
+        assert (await answer(port, "/livez"))[0] == 200
+        process.send_signal(signal.SIGTERM)
+        assert await asyncio.wait_for(process.wait(), 60) == 0
+    finally:
+        if process.returncode is None:
+            process.kill()
+            await process.wait()
