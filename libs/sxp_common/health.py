@@ -1,43 +1,48 @@
-"""Readiness and liveness of a worker, from a heartbeat the service keeps.
+"""Liveness and readiness of a worker, answered over HTTP through FastStream's ASGI routes.
 
-Every HEARTBEAT_INTERVAL_S a running service (sxp_common.service) looks at its consumer
-(group joined, partitions assigned, last fetch) and its database (`SELECT 1`) and writes the
-result to $SXP_HOME/run/health/<instance>.json. The probes read it:
+With SXP_HEALTH_PORT set, a service answers `GET /livez` and `GET /readyz` on that port (200,
+or 503, with the verdict as JSON): an `AsgiFastStream` holding the two routes, served by
+uvicorn beside the service's own FastStream app. Each request measures the instance then and
+there: the subscriber's consumer by its public API (assignment(), last_poll_timestamp() and
+the group's rebalance callbacks), the database (`SELECT 1`) and the Kafka cluster
+(FastStream's `broker.ping()`); /livez measures the consumer only, so it never waits on I/O.
 
-- Docker and compose: `python -m sxp_common.health --check` exits 0 when the newest
-  heartbeat is live and ready, 1 otherwise (HEALTHCHECK of Dockerfile.sxp-worker, the
-  healthchecks of docker-compose.yml); `--live` asks liveness only; `--instance ID` names one
-  instance (`sxp services up` runs several under one SXP_HOME).
-- App Platform has no command probe for workers: a worker's `liveness_health_check` is HTTP
-  (or TCP) on a port. With SXP_HEALTH_PORT set, the service answers `GET /livez` and
-  `GET /readyz` there (200, or 503, with the verdict as JSON); the specs in deploy/do point
-  liveness_health_check at /livez, and App Platform restarts a worker that fails it.
-  Workers take no traffic, so readiness (/readyz) is for operators and compose.
+- App Platform probes workers over HTTP: the specs in deploy/do point liveness_health_check at
+  /livez, and App Platform restarts a worker that fails it. Workers take no traffic, so
+  /readyz is for operators and compose.
+- Docker and compose: `python -m sxp_common.health --check` GETs /readyz (`--live`: /livez)
+  on 127.0.0.1:$SXP_HEALTH_PORT and exits 0 on 200, 1 otherwise (HEALTHCHECK of
+  Dockerfile.sxp-worker, which sets SXP_HEALTH_PORT, and docker-compose.yml). A stuck event
+  loop answers nothing, which fails the check as it should.
+- `sxp services up` runs several instances on one host with no port: no server there;
+  `sxp services status` reads the pid files.
 - `--tcp HOST:PORT` is a plain connect check (the sandbox HTTP servers in compose).
 
-Live: the heartbeat is fresh (the event loop is not stuck) and the consumer loop runs (or the
-service is still starting), and with partitions assigned the consumer fetched recently.
-Ready: live, joined to its group (an assignment, possibly empty when instances outnumber
-partitions), the database answered and the Kafka cluster answered FastStream's broker.ping().
+Live: the consumer loop runs (or the service is still starting), and with partitions assigned
+the consumer fetched recently. Ready: live, joined to its group (an assignment, possibly empty
+when instances outnumber partitions), the database answered and the Kafka cluster answered.
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import json
 import os
 import socket
 import sys
 import time
-from collections.abc import Callable
-from dataclasses import asdict, dataclass
-from pathlib import Path
+from collections.abc import AsyncIterator, Callable, Iterator
+from dataclasses import asdict, dataclass, field
 from typing import Any
 
+import httpx
+import uvicorn
 from aiokafka import ConsumerRebalanceListener
+from faststream.asgi import AsgiFastStream, AsgiResponse, get
+from faststream.asgi.response import JSONResponse
 
-HEARTBEAT_INTERVAL_S = 5.0
 STALE_AFTER_S = 30.0
 POLL_STALE_AFTER_S = 120.0
 START_GRACE_S = 120.0
@@ -45,7 +50,8 @@ START_GRACE_S = 120.0
 
 @dataclass(frozen=True)
 class Heartbeat:
-    """What a service instance last knew about itself (times are Unix seconds)."""
+    """What a service instance knows about itself when asked (times are Unix seconds;
+    `written_at` is when it was measured)."""
 
     service: str
     instance: str
@@ -58,7 +64,7 @@ class Heartbeat:
     last_poll_at: float | None
     last_batch_at: float | None
     database_reachable: bool
-    broker_reachable: bool = True  # FastStream's broker.ping(); absent from older heartbeats
+    broker_reachable: bool = True  # FastStream's broker.ping()
 
 
 @dataclass(frozen=True)
@@ -89,37 +95,6 @@ def assess(beat: Heartbeat | None, now: float) -> Verdict:
     if not beat.broker_reachable:
         unready.append("kafka broker unreachable")
     return Verdict(not dead, not dead and not unready, tuple(dead + unready))
-
-
-def heartbeat_dir(home: Path) -> Path:
-    """Where the heartbeats of every instance under one SXP_HOME live."""
-    return home / "run" / "health"
-
-
-def write_heartbeat(directory: Path, beat: Heartbeat) -> Path:
-    """Write the heartbeat atomically (readers never see half a file)."""
-    directory.mkdir(parents=True, exist_ok=True)
-    target = directory / f"{beat.instance}.json"
-    temporary = target.with_suffix(f".{beat.pid}.tmp")
-    temporary.write_text(json.dumps(asdict(beat)))
-    temporary.replace(target)
-    return target
-
-
-def read_heartbeat(path: Path) -> Heartbeat | None:
-    """The heartbeat in `path`, or None when missing or unreadable."""
-    try:
-        return Heartbeat(**json.loads(path.read_text()))
-    except (OSError, ValueError, TypeError):
-        return None
-
-
-def newest_heartbeat(directory: Path, instance: str | None = None) -> Heartbeat | None:
-    """The named instance's heartbeat, else the most recently written one."""
-    if instance:
-        return read_heartbeat(directory / f"{instance}.json")
-    beats = [b for b in map(read_heartbeat, directory.glob("*.json")) if b is not None]
-    return max(beats, key=lambda b: b.written_at, default=None)
 
 
 class GroupListener(ConsumerRebalanceListener):  # type: ignore[misc] # aiokafka is untyped
@@ -173,72 +148,75 @@ async def broker_reachable(broker: Any, timeout_s: float = 3.0) -> bool:
 
 @dataclass
 class Monitor:
-    """A service's live view of itself; `beat()` measures, the loop writes it down."""
+    """A service's view of itself: `beat()` measures it now."""
 
     service: str
     instance: str
-    home: Path
-    subscriber: Any
+    subscriber: Any  # FastStream's subscriber: its `consumer` and `running`
     pool: Callable[[], Any]
-    started_at: float = 0.0
+    started_at: float = field(default_factory=time.time)
     last_batch_at: float | None = None
-    latest: Heartbeat | None = None
     broker: Any = None  # the FastStream broker, asked with broker.ping()
     listener: GroupListener | None = None  # the subscriber's rebalance listener
 
-    async def beat(self) -> Heartbeat:
-        """Measure consumer and database now."""
+    async def beat(self, reachability: bool = True) -> Heartbeat:
+        """Measure the consumer now, and (`reachability`) the database and the Kafka cluster."""
         consumer = getattr(self.subscriber, "consumer", None)
         joined, partitions, last_poll = consumer_state(consumer, self.listener)
-        self.latest = Heartbeat(
+        database, kafka = await asyncio.gather(database_reachable(self.pool()),
+                                               broker_reachable(self.broker)
+                                               ) if reachability else (True, True)
+        return Heartbeat(
             service=self.service, instance=self.instance, pid=os.getpid(),
             started_at=self.started_at, written_at=time.time(),
-            consumer_running=bool(consumer is not None and getattr(self.subscriber, "running",
-                                                                   False)),
+            consumer_running=bool(consumer is not None and self.subscriber.running),
             consumer_joined=joined, partitions=partitions, last_poll_at=last_poll,
             last_batch_at=self.last_batch_at,
-            database_reachable=await database_reachable(self.pool()),
-            broker_reachable=await broker_reachable(self.broker))
-        return self.latest
-
-    def verdict(self) -> Verdict:
-        """The verdict on the latest measurement."""
-        return assess(self.latest, time.time())
-
-    async def run(self, interval_s: float = HEARTBEAT_INTERVAL_S) -> None:
-        """Measure and write the heartbeat until cancelled; remove it on the way out."""
-        self.started_at = self.started_at or time.time()
-        directory = heartbeat_dir(self.home)
-        try:
-            while True:
-                write_heartbeat(directory, await self.beat())
-                await asyncio.sleep(interval_s)
-        finally:
-            (directory / f"{self.instance}.json").unlink(missing_ok=True)
+            database_reachable=database, broker_reachable=kafka)
 
 
-async def serve_http(monitor: Monitor, port: int, host: str = "0.0.0.0") -> asyncio.Server:
-    """Answer GET /livez and /readyz (200 or 503, verdict as JSON) on `port`."""
+def routes(monitor: Monitor) -> list[tuple[str, Any]]:
+    """/livez and /readyz as FastStream ASGI routes: 200 or 503, the verdict as JSON."""
 
-    async def answer(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-        try:
-            request = (await asyncio.wait_for(reader.readline(), 5)).decode("latin-1").split()
-            path = request[1] if len(request) > 1 else "/"
-            verdict = monitor.verdict()
-            ok = {"/livez": verdict.live, "/readyz": verdict.ready}.get(path)
-            status = ("404 Not Found" if ok is None
-                      else "200 OK" if ok else "503 Service Unavailable")
-            body = json.dumps(asdict(verdict)).encode()
-            head = (f"HTTP/1.1 {status}\r\nContent-Type: application/json\r\n"
-                    f"Content-Length: {len(body)}\r\nConnection: close\r\n\r\n")
-            writer.write(head.encode() + body)
-            await writer.drain()
-        except (TimeoutError, OSError):
-            pass
-        finally:
-            writer.close()
+    @get(include_in_schema=False)
+    async def livez(scope: Any) -> AsgiResponse:
+        verdict = assess(await monitor.beat(reachability=False), time.time())
+        return JSONResponse({"live": verdict.live, "reasons": list(verdict.reasons)},
+                            200 if verdict.live else 503)
 
-    return await asyncio.start_server(answer, host, port)
+    @get(include_in_schema=False)
+    async def readyz(scope: Any) -> AsgiResponse:
+        verdict = assess(await monitor.beat(), time.time())
+        return JSONResponse(asdict(verdict), 200 if verdict.ready else 503)
+
+    return [("/livez", livez), ("/readyz", readyz)]
+
+
+class _Server(uvicorn.Server):
+    """uvicorn, minus its signal handlers: SIGTERM stays the service's (it drains the batch)."""
+
+    @contextlib.contextmanager
+    def capture_signals(self) -> Iterator[None]:
+        yield
+
+
+@contextlib.asynccontextmanager
+async def serving(monitor: Monitor, port: int, host: str = "0.0.0.0") -> AsyncIterator[None]:
+    """Serve /livez and /readyz on `port` while the block runs."""
+    app = AsgiFastStream(asgi_routes=routes(monitor), logger=None)
+    server = _Server(uvicorn.Config(app, host=host, port=port, lifespan="off",
+                                    log_config=None, log_level="warning", access_log=False))
+    task = asyncio.create_task(server.serve())
+    while not server.started and not task.done():
+        await asyncio.sleep(0.01)
+    if task.done():
+        await task  # it could not bind: say why
+        raise RuntimeError(f"health server on port {port} stopped at start")
+    try:
+        yield
+    finally:
+        server.should_exit = True
+        await task
 
 
 def tcp_check(target: str, timeout_s: float = 3.0) -> bool:
@@ -251,13 +229,22 @@ def tcp_check(target: str, timeout_s: float = 3.0) -> bool:
         return False
 
 
+def http_check(port: int, path: str, timeout_s: float = 4.0) -> tuple[int, str]:
+    """GET `path` on 127.0.0.1:`port`: the status (0 when nothing answered) and the body."""
+    try:
+        answer = httpx.get(f"http://127.0.0.1:{port}{path}", timeout=timeout_s)
+    except httpx.HTTPError as exc:
+        return 0, json.dumps({"error": type(exc).__name__})
+    return answer.status_code, answer.text
+
+
 def main(argv: list[str] | None = None) -> int:
-    """`python -m sxp_common.health --check [--live] [--instance ID] | --tcp HOST:PORT`."""
+    """`python -m sxp_common.health --check [--live] | --tcp HOST:PORT`."""
     parser = argparse.ArgumentParser(prog="python -m sxp_common.health",
                                      description=__doc__.split("\n")[0])
-    parser.add_argument("--check", action="store_true", help="judge the newest heartbeat")
-    parser.add_argument("--live", action="store_true", help="liveness only")
-    parser.add_argument("--instance", help="the instance id (SXP_INSTANCE_ID) to judge")
+    parser.add_argument("--check", action="store_true",
+                        help="ask this instance's /readyz on SXP_HEALTH_PORT")
+    parser.add_argument("--live", action="store_true", help="ask /livez instead")
     parser.add_argument("--tcp", metavar="HOST:PORT", help="only check that HOST:PORT accepts")
     args = parser.parse_args(argv)
     if args.tcp:
@@ -266,10 +253,13 @@ def main(argv: list[str] | None = None) -> int:
         parser.error("give --check or --tcp")
     from sxp_common.settings import Settings
 
-    beat = newest_heartbeat(heartbeat_dir(Settings().home), args.instance)
-    verdict = assess(beat, time.time())
-    print(json.dumps({"instance": beat.instance if beat else None, **asdict(verdict)}))
-    return 0 if (verdict.live if args.live else verdict.ready) else 1
+    port = Settings().health_port
+    if port is None:
+        print(json.dumps({"error": "SXP_HEALTH_PORT is not set: the service serves no probe"}))
+        return 1
+    status, body = http_check(port, "/livez" if args.live else "/readyz")
+    print(body)
+    return 0 if status == 200 else 1
 
 
 if __name__ == "__main__":

@@ -20,6 +20,7 @@ from typing import Any
 
 from faststream import AckPolicy
 from faststream.kafka import KafkaBroker
+from faststream.types import BrokerMiddleware
 
 from sxp_common import avro, tracing
 from sxp_common.kafka_security import broker_security, client_options
@@ -59,13 +60,16 @@ def producer_options() -> dict[str, Any]:
     return {"enable_idempotence": True, "acks": "all", "linger_ms": 5}
 
 
-def make_broker(settings: Settings, service: str) -> KafkaBroker:
-    """A broker whose producer is idempotent with acks=all."""
+def make_broker(settings: Settings, service: str,
+                middlewares: Sequence[BrokerMiddleware[Any, Any]] = ()) -> KafkaBroker:
+    """A broker whose producer is idempotent with acks=all (a service's also carries the
+    telemetry middleware: tracing.consumer_middleware())."""
     return KafkaBroker(
         settings.kafka_bootstrap,
         client_id=f"sxp-{service}",
         security=broker_security(settings),
         graceful_timeout=30.0,
+        middlewares=middlewares,
         **producer_options(),
     )
 

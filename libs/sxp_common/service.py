@@ -184,16 +184,16 @@ def build_service(
     handing `handler` each batch as typed events."""
     topics = tuple(event.TOPIC for event in events)
     settings = settings or get_settings()
-    broker = make_broker(settings, name)
-    logger = configure_logging(name, settings.log_level)
     tracing.configure(name, settings.instance_id)
+    broker = make_broker(settings, name, [tracing.consumer_middleware()])
+    logger = configure_logging(name, settings.log_level)
     ctx = ServiceContext(name, consumer_group(name), settings, broker, logger,
                          counters=Counters(name))
     listener = health.GroupListener()
     subscriber = broker.subscriber(*topics, **batch_subscriber_options(settings, ctx.group),
                                    listener=listener)
-    monitor = health.Monitor(name, settings.instance_id, settings.home, subscriber,
-                             lambda: ctx.pool, broker=broker, listener=listener)
+    monitor = health.Monitor(name, settings.instance_id, subscriber, lambda: ctx.pool,
+                             broker=broker, listener=listener)
 
     @subscriber
     async def on_batch(body: Any, message: Any = Context("message")) -> None:
@@ -211,7 +211,7 @@ def build_service(
         ctx.pool = await create_service_pool(settings, db_role or name)
         ctx.relay = outbox.Relay(ctx.pool, broker, name, logger)
         logger.info("started", extra={"topics": list(topics), "group": ctx.group})
-        async with keep_heartbeat(monitor, settings.health_port), outbox.running(ctx.relay):
+        async with observed(monitor, settings.health_port), outbox.running(ctx.relay):
             try:
                 if resources is None:
                     yield
@@ -226,18 +226,14 @@ def build_service(
 
 
 @asynccontextmanager
-async def keep_heartbeat(monitor: health.Monitor, port: int | None) -> AsyncIterator[None]:
-    """Write the heartbeat while the service runs; serve /livez and /readyz when `port` is set."""
-    task = asyncio.create_task(monitor.run())
-    server = await health.serve_http(monitor, port) if port else None
+async def observed(monitor: health.Monitor, port: int | None) -> AsyncIterator[None]:
+    """Serve /livez and /readyz while the service runs when `port` is set; flush telemetry at
+    the end."""
+    monitor.started_at = time.time()
     try:
-        yield
+        async with health.serving(monitor, port) if port else contextlib.nullcontext():
+            yield
     finally:
-        if server is not None:
-            server.close()
-        task.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await task
         tracing.flush()
 
 

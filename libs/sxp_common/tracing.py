@@ -1,11 +1,25 @@
-"""OpenTelemetry for every process: providers from OTEL_* variables, W3C trace context in
-Kafka headers, one span per record parented on the record's trace, and the metrics.
+"""OpenTelemetry for every process: FastStream's Kafka telemetry middleware on the consuming
+side, and what that middleware lacks.
 
-OTEL_TRACES_EXPORTER / OTEL_METRICS_EXPORTER: `console` (a service's default: a JSON line per
-span on stderr, its log; the CLI's default is `none`), `otlp` (http/protobuf) or `none`.
-Sampling is decided where a trace starts (`sxp publish`: one trace per profile) and followed
-by every service; unset: at most DEFAULT_ROOTS_PER_SECOND new traces a second per process
-(10,000 profiles yield a few dozen traces); parentbased_always_on traces everything.
+The middleware (`TelemetryMiddleware` with the Kafka attribute provider, which is what
+`KafkaTelemetryMiddleware` is) gives each consumed batch a trace of its own: `<topic> create`,
+linked to the trace context of every record in the batch, and its child `<topic> process`. One
+span per batch, not per record. What it lacks, kept here:
+
+- Providers from the OTEL_* variables with our resource (service name, instance) and the
+  rate-limited root sampler (otel_env); the middleware only takes providers.
+- A profile's trace across services. On publish the middleware replaces a record's
+  `traceparent` with two spans of the batch's trace, so a profile would be a trace per hop,
+  joined only by links. It therefore runs on the consuming side only; a record that carries a
+  sampled trace gets a `<service> process` span parented on it and linked to the batch, and
+  what is produced from the record carries that span (`trace_headers`). Unset, at most
+  DEFAULT_ROOTS_PER_SECOND traces start a second, so few records of a batch get a span.
+- Metrics by service (services share a process in the tests; the middleware's `messaging.*`
+  metrics carry no service), trace ids for the logs, the CLI's root spans (`start_trace`).
+
+OTEL_TRACES_EXPORTER / OTEL_METRICS_EXPORTER: `console` (a service's default: JSON lines on
+stderr, its log; the CLI's: `none`), `otlp` (http/protobuf) or `none`. parentbased_always_on
+traces everything.
 """
 
 from __future__ import annotations
@@ -21,9 +35,11 @@ from contextvars import ContextVar
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
+from faststream.kafka.opentelemetry.provider import telemetry_attributes_provider_factory
+from faststream.kafka.response import KafkaPublishCommand
+from faststream.opentelemetry import TelemetryMiddleware
 from opentelemetry import trace
 from opentelemetry.context import Context
-from opentelemetry.metrics import Counter, Histogram, Meter
 from opentelemetry.sdk.metrics import MeterProvider
 from opentelemetry.sdk.metrics.export import (
     MetricReader,
@@ -38,6 +54,7 @@ from opentelemetry.sdk.trace.sampling import (
 from opentelemetry.trace import Link, NonRecordingSpan, Span, SpanKind
 from opentelemetry.trace.propagation.tracecontext import TraceContextTextMapPropagator
 
+from sxp_common.metrics import Instruments
 from sxp_common.otel_env import (  # noqa: F401 - re-exported: callers configure through tracing
     DEFAULT_ROOTS_PER_SECOND,
     RateLimitedSampler,
@@ -65,51 +82,11 @@ class RecordLike(Protocol):
 
 
 @dataclass
-class Instruments:
-    """The pipeline's metric instruments; every data point carries `service`."""
-
-    meter: Meter
-    consumed: Counter
-    produced: Counter
-    cost: Counter
-    batch_size: Histogram
-    batch_duration: Histogram
-    named: dict[str, Counter] = field(default_factory=dict)
-
-    @classmethod
-    def create(cls, meter: Meter) -> Instruments:
-        """Create the fixed instruments on `meter`."""
-        counter, histogram = meter.create_counter, meter.create_histogram
-        return cls(
-            meter=meter,
-            consumed=counter("sxp.records.consumed", "{record}", "records a service consumed"),
-            produced=counter("sxp.records.produced", "{record}", "records published, by topic"),
-            cost=counter("sxp.enrichment.cost", "USD", "provider spend"),
-            batch_size=histogram("sxp.batch.size", "{record}", "records per consumed batch"),
-            batch_duration=histogram("sxp.batch.duration", "s", "processing time of a batch"))
-
-    def counter(self, key: str) -> Counter | None:
-        """The counter for a ServiceContext.counters key (None for `consumed`, counted here)."""
-        if key == "consumed":
-            return None
-        if key not in self.named:
-            name = COUNTER_NAMES.get(key, f"sxp.{key}")
-            self.named[key] = self.meter.create_counter(name, "1", f"{key} (service counter)")
-        return self.named[key]
-
-
-# ServiceContext.counters keys with a name of their own; any other key becomes sxp.<key>.
-COUNTER_NAMES = {"rejected": "sxp.records.rejected", "deduplicated": "sxp.records.deduplicated",
-                 "dead_lettered": "sxp.records.dead_lettered",
-                 "enriched": "sxp.enrichment.enriched"}
-
-
-@dataclass
 class _State:
     service: str
     tracer: trace.Tracer
     instruments: Instruments
-    providers: tuple[Any, ...]
+    providers: tuple[TracerProvider, MeterProvider]
     parent_based: bool
 
 
@@ -252,35 +229,47 @@ def _record_traces(state: _State, service: str, records: Sequence[RecordLike],
     return traces
 
 
+def consumer_middleware() -> TelemetryMiddleware[KafkaPublishCommand]:
+    """FastStream's Kafka telemetry for a service's broker, on this process's providers, on the
+    consuming side only (see the module docstring for why publishing is left to us)."""
+    tracer_provider, meter_provider = _current().providers
+    return TelemetryMiddleware[KafkaPublishCommand](
+        settings_provider_factory=_consumed_only, tracer_provider=tracer_provider,
+        meter_provider=meter_provider, include_messages_counters=True)
+
+
+def _consumed_only(msg: Any) -> Any:
+    # KafkaTelemetryMiddleware's own attribute provider for a consumed message; a publish is
+    # called with None, and with no provider the middleware passes the message through as is.
+    return None if msg is None else telemetry_attributes_provider_factory(msg)
+
+
 @contextmanager
 def batch_scope(service: str, records: Sequence[RecordLike]) -> Iterator[None]:
-    """Around one consumed batch: its span, a span per traced record, and the batch metrics."""
+    """Around one consumed batch, inside the middleware's batch span: a span per sampled record
+    (linked to that batch span) and the batch metrics."""
     state = _current()
     started = time.perf_counter()
     attributes = {"service": service}
     service_token = _service_var.set(service)
-    with state.tracer.start_as_current_span(
-        f"{service} batch", kind=SpanKind.CONSUMER,
-        attributes={"sxp.service": service, "messaging.batch.message_count": len(records)},
-    ) as batch_span:
-        batch_context = batch_span.get_span_context()
-        links = [Link(batch_context)] if batch_context.trace_flags.sampled else []
-        traces = _record_traces(state, service, records, links)
-        token = _batch_var.set(traces)
-        try:
-            yield
-        except BaseException as exc:
-            for span in traces.spans:
-                span.set_status(trace.StatusCode.ERROR, type(exc).__name__)
-            raise
-        finally:
-            for span in traces.spans:
-                span.end()
-            _batch_var.reset(token)
-            _service_var.reset(service_token)
-            state.instruments.consumed.add(len(records), attributes)
-            state.instruments.batch_size.record(len(records), attributes)
-            state.instruments.batch_duration.record(time.perf_counter() - started, attributes)
+    batch_context = trace.get_current_span().get_span_context()
+    links = [Link(batch_context)] if batch_context.trace_flags.sampled else []
+    traces = _record_traces(state, service, records, links)
+    token = _batch_var.set(traces)
+    try:
+        yield
+    except BaseException as exc:
+        for span in traces.spans:
+            span.set_status(trace.StatusCode.ERROR, type(exc).__name__)
+        raise
+    finally:
+        for span in traces.spans:
+            span.end()
+        _batch_var.reset(token)
+        _service_var.reset(service_token)
+        state.instruments.consumed.add(len(records), attributes)
+        state.instruments.batch_size.record(len(records), attributes)
+        state.instruments.batch_duration.record(time.perf_counter() - started, attributes)
 
 
 def trace_headers(record: RecordLike) -> dict[str, str]:

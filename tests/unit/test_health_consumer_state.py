@@ -1,4 +1,4 @@
-"""The heartbeat's view of a consumer comes from the client's public API only."""
+"""Health's view of a consumer comes from the client's public API only."""
 
 from __future__ import annotations
 

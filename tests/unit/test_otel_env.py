@@ -1,0 +1,41 @@
+"""Where spans and metrics go and how many traces start: the standard OTEL_* variables."""
+
+from __future__ import annotations
+
+import pytest
+
+from sxp_common import tracing
+
+
+@pytest.mark.unit
+def test_the_default_sampler_traces_a_few_roots_a_second_not_every_record() -> None:
+    sampler = tracing.RateLimitedSampler(10)
+    decisions = [sampler.should_sample(None, n, "x").decision.is_sampled() for n in range(10_000)]
+    assert 10 <= sum(decisions) <= 12
+
+
+@pytest.mark.unit
+@pytest.mark.parametrize(("env", "expected"), [
+    ({}, ["ConsoleSpanExporter"]),
+    ({"OTEL_TRACES_EXPORTER": "none"}, []),
+    ({"OTEL_TRACES_EXPORTER": "otlp", "OTEL_EXPORTER_OTLP_ENDPOINT": "http://collector:4318"},
+     ["OTLPSpanExporter"]),
+])
+def test_exporters_follow_the_standard_otel_variables(env: dict[str, str],
+                                                      expected: list[str]) -> None:
+    assert [type(e).__name__ for e in tracing.span_exporters_from_env(env)] == expected
+
+
+@pytest.mark.unit
+def test_the_cli_prints_no_spans_unless_asked() -> None:
+    assert tracing.span_exporters_from_env({}, default="none") == []
+    asked = tracing.span_exporters_from_env({"OTEL_TRACES_EXPORTER": "console"}, default="none")
+    assert [type(e).__name__ for e in asked] == ["ConsoleSpanExporter"]
+
+
+@pytest.mark.unit
+def test_an_unknown_exporter_or_sampler_is_refused() -> None:
+    with pytest.raises(ValueError, match="zipkin"):
+        tracing.span_exporters_from_env({"OTEL_TRACES_EXPORTER": "zipkin"})
+    with pytest.raises(ValueError, match="sometimes"):
+        tracing.sampler_from_env({"OTEL_TRACES_SAMPLER": "sometimes"})
