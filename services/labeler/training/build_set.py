@@ -38,6 +38,8 @@ KEYS = {"p": "platform", "per": "persona", "tri": "tribe", "ind": "industry",
 TIERS = {"nano": (12, 990), "micro": (1_000, 9_900), "mid": (10_000, 99_000),
          "macro": (100_000, 990_000), "mega": (1_000_000, 9_800_000)}
 PLATFORMS = ("x", "tiktok", "threads")
+_X_HANDLE = re.compile(r"^[A-Za-z0-9_]{1,15}$")
+_HANDLE = re.compile(r"^[A-Za-z0-9_.]{2,30}$")
 _RANGE = re.compile(r"^(\d+(?:\.\d+)?)([km]?)-(\d+(?:\.\d+)?)([km]?)$")
 
 # the label IDs of taxonomy v1 (shared/spec/taxonomy.md); the unit test checks them against it
@@ -184,6 +186,9 @@ def validate(rows: list[tuple[dict[str, object], str, str]]) -> list[Problem]:
         if handle in seen:
             problems.append(Problem(where, f"duplicate username {handle} (first {seen[handle]})"))
         seen.setdefault(handle, where)
+        pattern = _X_HANDLE if record["platform"] == "x" else _HANDLE
+        if not pattern.match(str(record["username"])):
+            problems.append(Problem(where, f"username {record['username']} not a valid handle"))
         if record["platform"] not in PLATFORMS:
             problems.append(Problem(where, f"platform {record['platform']}"))
         expect = record["expect"]
@@ -242,15 +247,13 @@ def main(argv: list[str]) -> int:
     problems = validate(rows)
     for problem in problems:
         print(f"{problem.where}: {problem.message}", file=sys.stderr)
+    if not problems and "--check" not in argv:
+        write(rows)
     counts = stats(rows)
     print(f"profiles {len(rows)}")
     for key, counter in counts.items():
         print(key, " ".join(f"{k}={v}" for k, v in sorted(counter.items(), key=lambda i: -i[1])))
-    if problems:
-        return 1
-    if "--check" not in argv:
-        write(rows)
-    return 0
+    return 1 if problems else 0
 
 
 if __name__ == "__main__":
