@@ -29,9 +29,10 @@ from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 
+from services.labeler.domain import ALL_INDUSTRIES, ALL_PERSONAS, ALL_TRIBES, EXECUTION_LABELS
+
 HERE = Path(__file__).resolve().parent
 SRC = HERE / "src"
-TAXONOMY = HERE.parents[2].parent / "shared" / "spec" / "taxonomy.md"
 DIMENSIONS = ("persona", "tribe", "industry", "execution_label")
 KEYS = {"p": "platform", "per": "persona", "tri": "tribe", "ind": "industry",
         "ex": "execution_label"}
@@ -42,23 +43,10 @@ _X_HANDLE = re.compile(r"^[A-Za-z0-9_]{1,15}$")
 _HANDLE = re.compile(r"^[A-Za-z0-9_.]{2,30}$")
 _RANGE = re.compile(r"^(\d+(?:\.\d+)?)([km]?)-(\d+(?:\.\d+)?)([km]?)$")
 
-# the label IDs of taxonomy v1 (shared/spec/taxonomy.md); the unit test checks them against it
-PERSONAS = frozenset(
-    "founder executive creator marketer sales developer designer investor consultant agency "
-    "small_business_owner real_estate_agent coach healthcare_professional educator student "
-    "journalist researcher artist athlete public_official organization hobbyist".split())
-TRIBES = frozenset(
-    "creator_economy startups_tech ai_data web3_crypto marketing_growth ecommerce_dtc "
-    "real_estate finance_investing fitness_wellness beauty_fashion food_hospitality "
-    "travel_outdoors gaming_esports music_entertainment arts_design education_learning "
-    "health_medicine parenting_family sports news_media politics_civic faith_community "
-    "sustainability_climate local_business books_publishing home_garden pets_animals "
-    "automotive".split())
-INDUSTRIES = frozenset(
-    "technology media_entertainment marketing_advertising retail_ecommerce real_estate finance "
-    "health_wellness education hospitality_food professional_services government_nonprofit "
-    "manufacturing_trades sports_fitness arts_culture".split())
-EXECUTION = frozenset({"USER", "PARTNER", "AFFILIATE", "FEEDBACK"})
+PERSONAS = frozenset(ALL_PERSONAS)
+TRIBES = frozenset(ALL_TRIBES)
+INDUSTRIES = frozenset(ALL_INDUSTRIES)
+EXECUTION = frozenset(EXECUTION_LABELS)
 ALLOWED = {"persona": PERSONAS, "tribe": TRIBES, "industry": INDUSTRIES,
            "execution_label": EXECUTION}
 
