@@ -18,8 +18,9 @@ import bench_stack
 from passthrough import create_topics, send_all, submission_payloads
 
 
-def timed_publish(fixture: Path, settings: object, profile: Path | None) -> float:
-    """Seconds `publish_file` took for the whole fixture (under pyinstrument if `profile`)."""
+def timed_publish(fixture: Path, settings: object, profile: Path | None) -> tuple[float, float]:
+    """Seconds (wall, CPU) `publish_file` took for the whole fixture (under pyinstrument if
+    `profile`)."""
     from sxp_cli.publish import publish_file
 
     profiler = None
@@ -28,9 +29,9 @@ def timed_publish(fixture: Path, settings: object, profile: Path | None) -> floa
 
         profiler = Profiler(async_mode="enabled")
         profiler.start()
-    started = time.monotonic()
+    started, cpu = time.monotonic(), time.process_time()
     asyncio.run(publish_file(fixture, settings))  # type: ignore[arg-type]
-    took = time.monotonic() - started
+    took = time.monotonic() - started, time.process_time() - cpu
     if profiler is not None:
         profiler.stop()
         profile.write_text(profiler.output_text(unicode=True, show_all=False))
@@ -56,13 +57,20 @@ def main() -> None:
         payloads = submission_payloads(fixture)
         topic = f"bench.{uuid.uuid4().hex[:8]}.producer"
         asyncio.run(create_topics(settings.kafka_bootstrap, [topic]))
-        print(f"{'round':<7}{'producer/s':>12}{'publish/s':>12}{'ratio':>8}")
+        print(f"{'round':<7}{'producer/s':>12}{'publish/s':>12}{'ratio':>8}"
+              f"{'producer CPU µs/rec':>21}{'publish CPU µs/rec':>20}{'CPU ratio':>11}")
         for number in range(1, args.rounds + 1):
+            cpu = time.process_time()
             producer_s = asyncio.run(send_all(settings.kafka_bootstrap, topic, payloads))
+            producer_cpu = time.process_time() - cpu
             last = number == args.rounds
-            publish_s = timed_publish(fixture, settings, args.profile if last else None)
+            publish_s, publish_cpu = timed_publish(fixture, settings,
+                                                   args.profile if last else None)
             producer, publish = len(payloads) / producer_s, len(payloads) / publish_s
-            print(f"{number:<7}{producer:>12,.0f}{publish:>12,.0f}{publish / producer:>8.2f}")
+            per = 1e6 / len(payloads)
+            print(f"{number:<7}{producer:>12,.0f}{publish:>12,.0f}{publish / producer:>8.2f}"
+                  f"{producer_cpu * per:>21.1f}{publish_cpu * per:>20.1f}"
+                  f"{producer_cpu / publish_cpu:>11.2f}")
 
 
 if __name__ == "__main__":

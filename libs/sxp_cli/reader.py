@@ -64,9 +64,12 @@ def type_row(raw: dict[str, Any], platform: str | None = None) -> dict[str, Any]
     row: dict[str, Any] = {}
     for name in TEXT_FIELDS:
         value = raw.get(name)
-        row[name] = None if value is None or value == "" else str(value)
+        if type(value) is not str:  # numbers and booleans become their text
+            value = None if value is None else str(value)
+        row[name] = value or None
     for name in COUNT_FIELDS:
-        row[name] = _count(name, raw.get(name))
+        value = raw.get(name)
+        row[name] = value if type(value) is int else _count(name, value)
     row["verified"] = _flag(raw.get("verified"))
     if platform and not row["platform"]:
         row["platform"] = platform
