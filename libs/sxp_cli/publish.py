@@ -14,7 +14,7 @@ from typing import Any
 from services.ingest.domain import partition_key
 from sxp_cli.reader import InputRow, read_rows
 from sxp_common import audit, tracing
-from sxp_common.kafka import Outgoing, make_broker, outgoing, send_batched
+from sxp_common.kafka import BatchSender, Outgoing, make_broker, outgoing
 from sxp_common.settings import Settings
 from sxp_common.topics import PROFILES_SUBMITTED
 
@@ -93,11 +93,11 @@ async def publish_file(
     report = PublishReport(job_id=str(uuid.uuid4()), file=str(path))
     tracing.configure("cli", metrics=False, traces_default="none")  # spans only if asked
     rows = read_rows(path, platform)
-    broker = make_broker(settings, "cli")
+    broker = make_broker(settings, "cli", bulk=True)
     await broker.connect()
     try:
         now, job, source = datetime.now(UTC), uuid.UUID(report.job_id), path.name
-        in_flight: tuple[list[Any], int] = ([], 0)  # the last chunk's batches and records
+        sender = BatchSender(broker)
         for chunk in _chunks(rows, CHUNK):
             messages = []
             for row in chunk:
@@ -105,12 +105,10 @@ async def publish_file(
                     report.bad_rows.append((row.line, row.error or "unreadable"))
                 else:
                     messages.append(build_submission(row, report.job_id, source, now, job))
-            sent = await send_batched(broker, messages)  # queued; acked while the next builds
-            report.published += await _acked(*in_flight)
-            in_flight = (sent, len(messages))
+            await sender.add(messages)  # full batches go out while the next chunk builds
             if on_progress:
                 on_progress(len(chunk))
-        report.published += await _acked(*in_flight)
+        report.published = await sender.finish()
         report.checksum = file_sha256(path)
         await audit.emit(broker, [published_event(report)])
     finally:
@@ -141,12 +139,6 @@ def published_event(report: PublishReport) -> dict[str, Any]:
     )
     event["checksum"] = report.checksum
     return event
-
-
-async def _acked(futures: list[Any], records: int) -> int:
-    """`records`, once every batch future of theirs is acknowledged."""
-    await asyncio.gather(*futures)
-    return records
 
 
 def _chunks(rows: Iterable[InputRow], size: int) -> Iterable[list[InputRow]]:

@@ -55,14 +55,21 @@ def producer_options() -> dict[str, Any]:
     return {"enable_idempotence": True, "acks": "all", "linger_ms": 5}
 
 
-def make_broker(settings: Settings, service: str) -> KafkaBroker:
-    """A broker whose producer is idempotent with acks=all."""
+BULK_BATCH_BYTES = 256 * 1024  # per partition: 10,000 profiles go in a few dozen requests
+
+
+def make_broker(settings: Settings, service: str, bulk: bool = False) -> KafkaBroker:
+    """A broker whose producer is idempotent with acks=all; `bulk` (sxp publish) lets its
+    record batches grow to BULK_BATCH_BYTES instead of the client's 16 KiB."""
+    options = producer_options()
+    if bulk:
+        options["max_batch_size"] = BULK_BATCH_BYTES
     return KafkaBroker(
         settings.kafka_bootstrap,
         client_id=f"sxp-{service}",
         security=broker_security(settings),
         graceful_timeout=30.0,
-        **producer_options(),
+        **options,
     )
 
 
@@ -204,42 +211,52 @@ def key_partition(key: bytes, partitions: Sequence[int]) -> int:
     return partitions[(murmur2(key) & 0x7FFFFFFF) % len(partitions)]
 
 
-async def send_batched(broker: KafkaBroker, messages: Sequence[Outgoing]) -> list[Any]:
-    """Queue `messages` as record batches, one partition at a time, without awaiting acks.
+class BatchSender:
+    """The bulk path (`sxp publish`): records go into an open record batch per partition and
+    a batch is sent when full (aiokafka create_batch/send_batch, no per-message await).
 
-    The bulk path (`sxp publish`): records are partitioned by key as `publish_all` would,
-    appended in order to that partition's batches (aiokafka create_batch/send_batch, no
-    per-message await) and queued in order, so one key's records keep their order; the
-    idempotent producer still numbers every batch. Returns one future per batch: await them
-    all (e.g. while the next chunk is built) before counting the messages as published.
+    Records are partitioned by key as `publish_all` would, appended in order and their
+    batches sent in order, so one key's records keep their order; the idempotent producer
+    still numbers every batch. `add` as often as needed, then `finish` sends what is left
+    and waits for every ack, and says how many records were acknowledged.
     """
-    producer = _aiokafka_producer(broker)
-    by_partition: dict[tuple[str, int], list[Outgoing]] = {}
-    layouts: dict[str, list[int]] = {}
-    for m in messages:
-        if m.topic not in layouts:
-            layouts[m.topic] = sorted(await producer.partitions_for(m.topic))
-        partition = key_partition(m.key.encode(), layouts[m.topic])
-        by_partition.setdefault((m.topic, partition), []).append(m)
-    futures: list[Any] = []
-    for (topic, partition), records in by_partition.items():
-        batch = producer.create_batch()
-        for m in records:
-            key, headers = m.key.encode(), [(k, v.encode()) for k, v in m.headers.items()]
+
+    def __init__(self, broker: KafkaBroker) -> None:
+        self._producer = _aiokafka_producer(broker)
+        self._open: dict[tuple[str, int], tuple[Any, int]] = {}  # batch and its records
+        self._layouts: dict[str, list[int]] = {}
+        self._sent: list[tuple[Any, int]] = []  # (ack future, records) per sent batch
+
+    async def add(self, messages: Sequence[Outgoing]) -> None:
+        """Append `messages` to their partitions' batches, sending every batch that fills."""
+        for m in messages:
+            if m.topic not in self._layouts:
+                self._layouts[m.topic] = sorted(await self._producer.partitions_for(m.topic))
+            key = m.key.encode()
+            where = (m.topic, key_partition(key, self._layouts[m.topic]))
+            batch, count = self._open.get(where) or (self._producer.create_batch(), 0)
+            headers = [(k, v.encode()) for k, v in m.headers.items()]
             if batch.append(key=key, value=m.value, timestamp=None, headers=headers) is None:
-                futures.append(await _send_closed(producer, batch, topic, partition))
-                batch = producer.create_batch()
+                await self._send(where, batch, count)
+                batch, count = self._producer.create_batch(), 0
                 if batch.append(key=key, value=m.value, timestamp=None, headers=headers) is None:
-                    raise ValueError(f"a record for {topic} is larger than a whole batch")
-        futures.append(await _send_closed(producer, batch, topic, partition))
-    tracing.count_produced(m.topic for m in messages)
-    return futures
+                    raise ValueError(f"a record for {m.topic} is larger than a whole batch")
+            self._open[where] = (batch, count + 1)
+        tracing.count_produced(m.topic for m in messages)
+        await asyncio.sleep(0)  # a turn of the event loop: sends and acks move on meanwhile
 
+    async def finish(self) -> int:
+        """Send the batches still open, wait for every ack; the records acknowledged."""
+        for where, (batch, count) in list(self._open.items()):
+            await self._send(where, batch, count)
+        self._open.clear()
+        await asyncio.gather(*(future for future, _ in self._sent))
+        return sum(count for _, count in self._sent)
 
-async def _send_closed(producer: Any, batch: Any, topic: str, partition: int) -> Any:
-    """Queue a full batch; closed, it goes out at once instead of lingering."""
-    batch.close()
-    return await producer.send_batch(batch, topic, partition=partition)
+    async def _send(self, where: tuple[str, int], batch: Any, count: int) -> None:
+        batch.close()  # closed, it goes out at once instead of lingering
+        future = await self._producer.send_batch(batch, where[0], partition=where[1])
+        self._sent.append((future, count))
 
 
 async def topic_partitions(settings: Settings, topics: Sequence[str]) -> dict[str, list[int]]:

@@ -5,6 +5,7 @@ partition as the Kafka client's murmur2 partitioner, input typing as before."""
 from __future__ import annotations
 
 import io
+import json
 import random
 import uuid
 from datetime import UTC, datetime, timedelta, timezone
@@ -16,7 +17,7 @@ from aiokafka.partitioner import murmur2 as client_murmur2
 from fastavro import schemaless_writer
 
 from sxp_cli.publish import submission_id
-from sxp_cli.reader import type_row
+from sxp_cli.reader import parse_json, type_row
 from sxp_common import avro
 from sxp_common.kafka import key_partition, murmur2
 from sxp_common.topics import PROFILES_RAW, PROFILES_REJECTED, PROFILES_SUBMITTED
@@ -113,3 +114,22 @@ def test_typing_keeps_its_meaning_for_every_kind_of_value() -> None:
         "collected_at": None, "followers": 7, "following": 1204, "posts": 3, "verified": True}
     with pytest.raises(ValueError, match="whole number"):
         type_row({"followers": True})
+
+
+@pytest.mark.parametrize("line", [
+    '{"username": "ana", "followers": 12}', '{"a": 1, "a": 2}', '{"n": 123456789012345678901234}',
+    '{"x": NaN, "y": Infinity}', '{"s": "\\ud800 lone"}', '{"f": 1e400}', '[1, 2]',
+    '  {"u": "é"}\n',
+    '{"bio": {"n": 123456789012345678901234}}', '{"followers": 12.0, "ok": true, "no": null}',
+])
+def test_json_lines_parse_as_the_standard_library_parses_them(line: str) -> None:
+    assert repr(parse_json(line)) == repr(json.loads(line))
+
+
+@pytest.mark.parametrize("line", ['{"a": 1', "not json", '{"a": 1} trailing', ""])
+def test_bad_json_lines_fail_with_the_standard_library_message(line: str) -> None:
+    with pytest.raises(json.JSONDecodeError) as ours:
+        parse_json(line)
+    with pytest.raises(json.JSONDecodeError) as standard:
+        json.loads(line)
+    assert ours.value.msg == standard.value.msg
