@@ -12,6 +12,7 @@ import argparse
 import asyncio
 import time
 import uuid
+from contextlib import nullcontext
 from pathlib import Path
 
 import bench_stack
@@ -45,13 +46,17 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--profile", type=Path, default=None, help="pyinstrument text output")
     parser.add_argument("--keep", action="store_true", help="leave the bench stack running")
+    parser.add_argument("--reuse", action="store_true",
+                        help="use the bench stack as it runs (an earlier --keep), no restart")
     parser.add_argument("--port-offset", type=int, default=None,
                         help="shift the bench stack's ports (default: SXP_BENCH_PORT_OFFSET or 0)")
     args = parser.parse_args()
 
     from sxp_cli.fixtures_cmd import generate_file
 
-    with bench_stack.fresh_stack(args.keep, args.port_offset) as settings:
+    stack = (nullcontext(bench_stack.bench_settings(args.port_offset)) if args.reuse
+             else bench_stack.fresh_stack(args.keep, args.port_offset))
+    with stack as settings:
         fixture = settings.home / "profiles.jsonl"
         generate_file(fixture, args.count, seed=7)
         payloads = submission_payloads(fixture)

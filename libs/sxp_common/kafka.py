@@ -226,6 +226,7 @@ class BatchSender:
         self._open: dict[tuple[str, int], tuple[Any, int]] = {}  # batch and its records
         self._layouts: dict[str, list[int]] = {}
         self._sent: list[tuple[Any, int]] = []  # (ack future, records) per sent batch
+        self._topics: list[str] = []  # of every record added, counted once acknowledged
 
     async def add(self, messages: Sequence[Outgoing]) -> None:
         """Append `messages` to their partitions' batches, sending every batch that fills."""
@@ -237,12 +238,11 @@ class BatchSender:
             batch, count = self._open.get(where) or (self._producer.create_batch(), 0)
             headers = [(k, v.encode()) for k, v in m.headers.items()]
             if batch.append(key=key, value=m.value, timestamp=None, headers=headers) is None:
-                await self._send(where, batch, count)
+                await self._send(where, batch, count)  # full: an empty batch takes any record
                 batch, count = self._producer.create_batch(), 0
-                if batch.append(key=key, value=m.value, timestamp=None, headers=headers) is None:
-                    raise ValueError(f"a record for {m.topic} is larger than a whole batch")
+                batch.append(key=key, value=m.value, timestamp=None, headers=headers)
             self._open[where] = (batch, count + 1)
-        tracing.count_produced(m.topic for m in messages)
+        self._topics.extend(m.topic for m in messages)
         await asyncio.sleep(0)  # a turn of the event loop: sends and acks move on meanwhile
 
     async def finish(self) -> int:
@@ -251,6 +251,7 @@ class BatchSender:
             await self._send(where, batch, count)
         self._open.clear()
         await asyncio.gather(*(future for future, _ in self._sent))
+        tracing.count_produced(self._topics)
         return sum(count for _, count in self._sent)
 
     async def _send(self, where: tuple[str, int], batch: Any, count: int) -> None:
