@@ -1,6 +1,7 @@
 """`make bench`: the pipeline against the limit of its own Kafka client, in one run.
 
-On a stack of its own under .sxp/bench (ports 39092/55434/39500), started from empty data:
+On a stack of its own under .sxp/bench (ports 39092/55434/39500, shifted by --port-offset),
+started from empty data:
 
 1. the limit, before any service runs: the producer alone, and a 3-hop passthrough
    (bench/passthrough.py: consume → produce in separate processes, no domain, no database);
@@ -66,12 +67,14 @@ def main() -> None:
     parser.add_argument("--count", type=int, default=10_000)
     parser.add_argument("--scale", action="append", default=[], help="SERVICE=N")
     parser.add_argument("--keep", action="store_true", help="leave the bench stack running")
+    parser.add_argument("--port-offset", type=int, default=None,
+                        help="shift the bench stack's ports (default: SXP_BENCH_PORT_OFFSET or 0)")
     args = parser.parse_args()
 
     from sxp_cli.fixtures_cmd import generate_file
     from sxp_cli.processes import parse_scale, services_up
 
-    with bench_stack.fresh_stack(args.keep) as settings:
+    with bench_stack.fresh_stack(args.keep, args.port_offset) as settings:
         fixture = settings.home / "profiles.jsonl"
         generate_file(fixture, args.count, seed=7)
         limit = measure_limit(settings.kafka_bootstrap, submission_payloads(fixture))

@@ -9,6 +9,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import orjson
+
 INPUT_FIELDS = (
     "platform", "username", "display_name", "bio", "followers", "following", "posts",
     "verified", "profile_url", "external_url", "category", "location", "collected_at",
@@ -17,6 +19,7 @@ COUNT_FIELDS = ("followers", "following", "posts")
 TEXT_FIELDS = tuple(f for f in INPUT_FIELDS if f not in COUNT_FIELDS and f != "verified")
 _TRUE = {"true", "1", "yes", "y", "t"}
 _FALSE = {"false", "0", "no", "n", "f", ""}
+_PLAIN = (str, int, bool, type(None))  # JSON values orjson reads exactly as json does
 
 
 class InputError(ValueError):
@@ -64,13 +67,32 @@ def type_row(raw: dict[str, Any], platform: str | None = None) -> dict[str, Any]
     row: dict[str, Any] = {}
     for name in TEXT_FIELDS:
         value = raw.get(name)
-        row[name] = None if value is None or value == "" else str(value)
+        if type(value) is not str:  # numbers and booleans become their text
+            value = None if value is None else str(value)
+        row[name] = value or None
     for name in COUNT_FIELDS:
-        row[name] = _count(name, raw.get(name))
+        value = raw.get(name)
+        row[name] = value if type(value) is int else _count(name, value)
     row["verified"] = _flag(raw.get("verified"))
     if platform and not row["platform"]:
         row["platform"] = platform
     return row
+
+
+def parse_json(line: str) -> Any:
+    """json.loads(line), by orjson where that is sure to give the same (a few times faster).
+
+    orjson reads an integer past 64 bits as a float and refuses what the standard library
+    lets through (NaN, lone surrogates), so only an object of plain strings, 64-bit ints,
+    booleans and nulls is taken from it; anything else is parsed again by the standard
+    library, so what is accepted and each error message stay as they were."""
+    try:
+        parsed = orjson.loads(line)
+    except orjson.JSONDecodeError:
+        return json.loads(line)
+    if type(parsed) is dict and all(type(v) in _PLAIN for v in parsed.values()):
+        return parsed
+    return json.loads(line)
 
 
 def _jsonl_rows(path: Path, platform: str | None) -> Iterator[InputRow]:
@@ -79,7 +101,7 @@ def _jsonl_rows(path: Path, platform: str | None) -> Iterator[InputRow]:
             if not line.strip():
                 continue
             try:
-                raw = json.loads(line)
+                raw = parse_json(line)
             except json.JSONDecodeError as exc:
                 yield InputRow(number, None, f"not valid JSON ({exc.msg})")
                 continue
