@@ -2,6 +2,8 @@
 
 Every bench module imports this first: it puts the repository on sys.path (so the benches run
 without an installed package) and points SXP_* at the bench stack, never at the dev stack.
+SXP_BENCH_PORT_OFFSET=N (or a bench's --port-offset N) moves every port up by N, so two
+checkouts can bench at once on one machine.
 """
 
 from __future__ import annotations
@@ -19,24 +21,36 @@ for _path in (str(ROOT), str(ROOT / "libs")):
     if _path not in sys.path:
         sys.path.insert(0, _path)
 
-BENCH_ENV = {
-    "SXP_HOME": str(ROOT / ".sxp" / "bench"),
-    "SXP_CACHE_DIR": str(ROOT / ".sxp" / "cache"),
-    "SXP_KAFKA_BOOTSTRAP": "127.0.0.1:39092",
-    "SXP_DATABASE_URL": "postgresql://sxp:sxp@127.0.0.1:55434/sxp",
-    "SXP_STACK_POSTGRES": "local",
-    "SXP_S3_ENDPOINT": "http://127.0.0.1:39500",
-    "SXP_APOLLO_BASE_URL": "http://127.0.0.1:39100",
-    "SXP_SKIPTRACE_BASE_URL": "http://127.0.0.1:39101",
-    "SXP_EXPORT_API_URL": "http://127.0.0.1:39102/v1/lead-batches",
-    "SXP_LOG_LEVEL": "WARNING",
-    "PYTHONPATH": os.pathsep.join([str(ROOT / "libs"), str(ROOT)]),
-}
+PORT_OFFSET_ENV = "SXP_BENCH_PORT_OFFSET"
+
+
+def bench_env(offset: int = 0) -> dict[str, str]:
+    """The SXP_* environment of the bench stack, every port moved up by `offset`."""
+    return {
+        "SXP_HOME": str(ROOT / ".sxp" / "bench"),
+        "SXP_CACHE_DIR": str(ROOT / ".sxp" / "cache"),
+        "SXP_KAFKA_BOOTSTRAP": f"127.0.0.1:{39092 + offset}",
+        "SXP_DATABASE_URL": f"postgresql://sxp:sxp@127.0.0.1:{55434 + offset}/sxp",
+        "SXP_STACK_POSTGRES": "local",
+        "SXP_S3_ENDPOINT": f"http://127.0.0.1:{39500 + offset}",
+        "SXP_APOLLO_BASE_URL": f"http://127.0.0.1:{39100 + offset}",
+        "SXP_SKIPTRACE_BASE_URL": f"http://127.0.0.1:{39101 + offset}",
+        "SXP_EXPORT_API_URL": f"http://127.0.0.1:{39102 + offset}/v1/lead-batches",
+        "SXP_LOG_LEVEL": "WARNING",
+        PORT_OFFSET_ENV: str(offset),
+        "PYTHONPATH": os.pathsep.join([str(ROOT / "libs"), str(ROOT)]),
+    }
+
+
+def set_port_offset(offset: int | None) -> None:
+    """Use `offset` (a bench's --port-offset) for every port; None keeps SXP_BENCH_PORT_OFFSET."""
+    if offset is not None:
+        os.environ[PORT_OFFSET_ENV] = str(offset)
 
 
 def bench_settings() -> Any:
     """Settings of the bench stack (the environment is switched to it first)."""
-    os.environ.update(BENCH_ENV)
+    os.environ.update(bench_env(int(os.environ.get(PORT_OFFSET_ENV, "0"))))
     from sxp_common.settings import Settings
 
     return Settings()
