@@ -6,9 +6,14 @@ not applied again. Instead `stage` inserts the encoded records into `ops.outbox`
 the very transaction that changes the state, and a `Relay` publishes them afterwards and
 deletes them once the broker has acknowledged them:
 
-- after each handled batch the service flushes its relay, so events leave promptly;
-- at start and every few seconds the relay sweeps what an instance that died between its
-  commit and its publish left behind.
+- after each handled batch the service wakes its relay (`kick`), which publishes in the
+  background while the next batch is handled, so events leave promptly and the consumer
+  does not wait for the broker's acks of what it staged;
+- every few seconds the relay also sweeps what an instance that died between its commit
+  and its publish left behind.
+
+One relay task per instance sends, one flush at a time, so an instance's records leave in
+the order they were staged.
 
 Rows are claimed with FOR UPDATE SKIP LOCKED, so instances of one service never send the
 same row concurrently. The claim deletes them in the same statement (DELETE ... RETURNING)
@@ -73,6 +78,12 @@ class Relay:
         self.batch = batch
         self.relayed = 0
         self.staged = 0
+        self._flushing = asyncio.Lock()
+        self._wake = asyncio.Event()
+
+    def kick(self) -> None:
+        """Ask the background relay (`running`) to flush now rather than at the next sweep."""
+        self._wake.set()
 
     async def stage(self, conn: asyncpg.Connection, messages: Sequence[Outgoing]) -> int:
         """Stage `messages` for this service inside the caller's transaction."""
@@ -81,6 +92,10 @@ class Relay:
 
     async def flush(self) -> int:
         """Publish everything this service has staged (that no other instance is sending)."""
+        async with self._flushing:
+            return await self._flush()
+
+    async def _flush(self) -> int:
         total = 0
         while True:
             async with self.pool.acquire() as conn, conn.transaction():
@@ -106,13 +121,18 @@ class Relay:
         return await self.flush()
 
     async def sweep_forever(self, interval_s: float = SWEEP_INTERVAL_S) -> None:
-        """Flush every `interval_s` (the first after one interval, once the broker is up);
-        errors are logged, and the next sweep retries."""
+        """Flush when kicked, else every `interval_s` (the first sweep after one interval, once
+        the broker is up); errors are logged, and the next kick or sweep retries."""
         while True:
-            await asyncio.sleep(interval_s)
+            kicked = True
+            try:
+                await asyncio.wait_for(self._wake.wait(), interval_s)
+            except TimeoutError:
+                kicked = False
+            self._wake.clear()
             try:
                 swept = await self.flush()
-                if swept:
+                if swept and not kicked:  # left by a dead instance, or by a failed relay
                     self.logger.info("outbox relayed", extra={"records": swept})
             # broker or database away: the rows stay, the next sweep retries
             except Exception as exc:
@@ -121,11 +141,14 @@ class Relay:
 
 @asynccontextmanager
 async def running(relay: Relay, interval_s: float = SWEEP_INTERVAL_S) -> AsyncIterator[Relay]:
-    """Sweep in the background while the service runs; flush once more on the way out."""
+    """Relay in the background while the service runs; flush once more on the way out (after
+    a flush in progress ends, so the task is not cancelled between a send and its commit)."""
     task = asyncio.create_task(relay.sweep_forever(interval_s))
     try:
         yield relay
     finally:
+        with contextlib.suppress(Exception):
+            await relay.flush()
         task.cancel()
         with contextlib.suppress(asyncio.CancelledError):
             await task
