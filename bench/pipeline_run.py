@@ -58,29 +58,50 @@ async def _wait(settings: Any, started: float, done: Callable[[], Awaitable[Any]
         await asyncio.sleep(POLL_S)
 
 
+def _labeled(conn: asyncpg.Connection, job_id: str,
+             published: int) -> Callable[[], Awaitable[dict[str, int] | None]]:
+    """The labeled check of one job: ingest counted every row, every card labeled at its
+    version (the full counts only once the cheap one, a row by key, says ingest is done)."""
+    from sxp_cli.demo import is_drained
+    from sxp_cli.queries import pipeline as queries
+
+    async def labeled() -> dict[str, int] | None:
+        counts = await queries.job_counts(conn, job_id)
+        if counts.get("received", 0) < published:
+            return None
+        state = await queries.pipeline_state(conn, job_id)
+        return state if is_drained(state, published) else None
+
+    return labeled
+
+
+async def wait_labeled(settings: Any, job_id: str, published: int,
+                       started: float) -> tuple[float, dict[str, int]]:
+    """Seconds from `started` until the job is labeled (bench/scale_bench.py's chunks)."""
+    from sxp_common.db import asyncpg_dsn
+
+    conn = await asyncpg.connect(asyncpg_dsn(settings.database_url))
+    try:
+        return await _wait(settings, started, _labeled(conn, job_id, published), "labeled")
+    finally:
+        await conn.close()
+
+
 async def _drain(settings: Any, job_id: str, published: int,
                  started: float) -> tuple[float, dict[str, int], float, dict[str, int]]:
     """Wait until labeled, then until exported, on one connection (the polls are part of the
     machine's load: a new connection per poll, or the full counts before ingest saw every row,
     would slow the pipeline they measure)."""
-    from sxp_cli.demo import is_drained
-    from sxp_cli.queries import pipeline as queries
     from sxp_common.db import asyncpg_dsn
 
     conn = await asyncpg.connect(asyncpg_dsn(settings.database_url))
     try:
-        async def labeled() -> dict[str, int] | None:
-            counts = await queries.job_counts(conn, job_id)
-            if counts.get("received", 0) < published:  # cheap: one row by key
-                return None
-            state = await queries.pipeline_state(conn, job_id)
-            return state if is_drained(state, published) else None
-
         async def exported() -> dict[str, int] | None:
             state = await export_state(conn)
             return state if state["exported"] >= state["ready"] else None
 
-        labeled_s, labeled_state = await _wait(settings, started, labeled, "labeled")
+        labeled_s, labeled_state = await _wait(settings, started,
+                                               _labeled(conn, job_id, published), "labeled")
         exported_s, exported_state = await _wait(settings, started, exported, "exported")
         return labeled_s, labeled_state, exported_s, exported_state
     finally:
