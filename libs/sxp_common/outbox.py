@@ -6,14 +6,14 @@ not applied again. Instead `stage` inserts the encoded records into `ops.outbox`
 the very transaction that changes the state, and a `Relay` publishes them afterwards and
 deletes them once the broker has acknowledged them:
 
-- after each handled batch the service wakes its relay (`kick`), which publishes in the
-  background while the next batch is handled, so events leave promptly and the consumer
-  does not wait for the broker's acks of what it staged;
+- after each handled batch the service kicks its relay, which publishes in a task of its
+  own while the next batch is handled, so events leave promptly and the consumer does not
+  wait for the broker's acks of what it staged;
 - every few seconds the relay also sweeps what an instance that died between its commit
   and its publish left behind.
 
-One relay task per instance sends, one flush at a time, so an instance's records leave in
-the order they were staged.
+An instance's flushes (kicked, swept, or called by a handler) run one at a time, in the
+order they were asked for, so its records leave in the order they were staged.
 
 Rows are claimed with FOR UPDATE SKIP LOCKED, so instances of one service never send the
 same row concurrently. The claim deletes them in the same statement (DELETE ... RETURNING)
@@ -79,11 +79,31 @@ class Relay:
         self.relayed = 0
         self.staged = 0
         self._flushing = asyncio.Lock()
-        self._wake = asyncio.Event()
+        self._queued = False  # a kicked flush waits for the lock: it will take what is staged
+        self._kicked: set[asyncio.Task[None]] = set()
 
     def kick(self) -> None:
-        """Ask the background relay (`running`) to flush now rather than at the next sweep."""
-        self._wake.set()
+        """Flush in a task of its own, after any flush in progress. The task runs in the
+        caller's context (the batch's service and trace, for the produced counters and logs)."""
+        if self._queued:
+            return
+        self._queued = True
+        task = asyncio.create_task(self._relay_kicked())
+        self._kicked.add(task)
+        task.add_done_callback(self._kicked.discard)
+
+    async def _relay_kicked(self) -> None:
+        async with self._flushing:
+            self._queued = False
+            try:
+                await self._flush()
+            except Exception as exc:  # broker or database gone for a moment: nothing is lost
+                self.logger.warning("outbox relay deferred", extra={"error": type(exc).__name__})
+
+    async def settle(self) -> None:
+        """Wait for every kicked flush to end."""
+        while self._kicked:
+            await asyncio.gather(*self._kicked, return_exceptions=True)
 
     async def stage(self, conn: asyncpg.Connection, messages: Sequence[Outgoing]) -> int:
         """Stage `messages` for this service inside the caller's transaction."""
@@ -121,18 +141,13 @@ class Relay:
         return await self.flush()
 
     async def sweep_forever(self, interval_s: float = SWEEP_INTERVAL_S) -> None:
-        """Flush when kicked, else every `interval_s` (the first sweep after one interval, once
-        the broker is up); errors are logged, and the next kick or sweep retries."""
+        """Flush every `interval_s` (the first after one interval, once the broker is up);
+        errors are logged, and the next sweep retries."""
         while True:
-            kicked = True
-            try:
-                await asyncio.wait_for(self._wake.wait(), interval_s)
-            except TimeoutError:
-                kicked = False
-            self._wake.clear()
+            await asyncio.sleep(interval_s)
             try:
                 swept = await self.flush()
-                if swept and not kicked:  # left by a dead instance, or by a failed relay
+                if swept:
                     self.logger.info("outbox relayed", extra={"records": swept})
             # broker or database away: the rows stay, the next sweep retries
             except Exception as exc:
@@ -141,12 +156,14 @@ class Relay:
 
 @asynccontextmanager
 async def running(relay: Relay, interval_s: float = SWEEP_INTERVAL_S) -> AsyncIterator[Relay]:
-    """Relay in the background while the service runs; flush once more on the way out (after
-    a flush in progress ends, so the task is not cancelled between a send and its commit)."""
+    """Sweep in the background while the service runs; on the way out, let kicked flushes
+    end and flush once more (after a flush in progress, so the sweeper is not cancelled
+    between a send and its commit)."""
     task = asyncio.create_task(relay.sweep_forever(interval_s))
     try:
         yield relay
     finally:
+        await relay.settle()
         with contextlib.suppress(Exception):
             await relay.flush()
         task.cancel()
