@@ -4,7 +4,7 @@ VENV   := .venv
 PY     := $(VENV)/bin/python
 SXP    := $(VENV)/bin/sxp
 
-.PHONY: install demo test test-unit test-e2e lint bench stack-up stack-down clean
+.PHONY: install demo test test-unit test-e2e lint bench bench-scale stack-up stack-down clean
 
 install: $(VENV)/.installed
 
@@ -34,6 +34,10 @@ bench: install
 	$(PY) bench/pipeline_bench.py
 	$(PY) bench/labeler_bench.py
 	$(PY) bench/redaction_bench.py
+
+# Cost as work grows: 1,000,000 profiles by default (PROFILES=N for a smaller run); minutes.
+bench-scale: install
+	$(PY) bench/scale_bench.py --profiles $(or $(PROFILES),1000000)
 
 stack-up: install
 	$(SXP) stack up

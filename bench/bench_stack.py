@@ -5,6 +5,8 @@ checkouts can run their benches side by side (e.g. 4000: 43092/59434/43500).
 
 Every bench module imports this first: it puts the repository on sys.path (so the benches run
 without an installed package) and points SXP_* at the bench stack, never at the dev stack.
+SXP_BENCH_PORT_OFFSET=N (or a bench's --port-offset N) moves every port up by N, so two
+checkouts can bench at once on one machine.
 """
 
 from __future__ import annotations
@@ -22,12 +24,14 @@ for _path in (str(ROOT), str(ROOT / "libs")):
     if _path not in sys.path:
         sys.path.insert(0, _path)
 
+PORT_OFFSET_ENV = "SXP_BENCH_PORT_OFFSET"
+
 
 def bench_env(offset: int | None = None) -> dict[str, str]:
     """The SXP_* variables of the bench stack, ports shifted by `offset` (default: the
     SXP_BENCH_PORT_OFFSET variable, else 0)."""
     if offset is None:
-        offset = int(os.environ.get("SXP_BENCH_PORT_OFFSET", "0"))
+        offset = int(os.environ.get(PORT_OFFSET_ENV, "0"))
     return {
         "SXP_HOME": str(ROOT / ".sxp" / "bench"),
         "SXP_CACHE_DIR": str(ROOT / ".sxp" / "cache"),
@@ -39,9 +43,15 @@ def bench_env(offset: int | None = None) -> dict[str, str]:
         "SXP_SKIPTRACE_BASE_URL": f"http://127.0.0.1:{39101 + offset}",
         "SXP_EXPORT_API_URL": f"http://127.0.0.1:{39102 + offset}/v1/lead-batches",
         "SXP_LOG_LEVEL": "WARNING",
-        "SXP_BENCH_PORT_OFFSET": str(offset),
+        PORT_OFFSET_ENV: str(offset),
         "PYTHONPATH": os.pathsep.join([str(ROOT / "libs"), str(ROOT)]),
     }
+
+
+def set_port_offset(offset: int | None) -> None:
+    """Use `offset` (a bench's --port-offset) for every port; None keeps SXP_BENCH_PORT_OFFSET."""
+    if offset is not None:
+        os.environ[PORT_OFFSET_ENV] = str(offset)
 
 
 def bench_settings(offset: int | None = None) -> Any:

@@ -68,8 +68,9 @@ def main() -> None:
     parser.add_argument("--scale", action="append", default=[], help="SERVICE=N")
     parser.add_argument("--keep", action="store_true", help="leave the bench stack running")
     parser.add_argument("--port-offset", type=int, default=None,
-                        help="shift the bench stack's ports (default: SXP_BENCH_PORT_OFFSET or 0)")
+                        help="move every bench port up by N (default: $SXP_BENCH_PORT_OFFSET or 0)")
     args = parser.parse_args()
+    bench_stack.set_port_offset(args.port_offset)
 
     from sxp_cli.fixtures_cmd import generate_file
     from sxp_cli.processes import parse_scale, services_up

@@ -8,7 +8,7 @@ it, as the service declares) and the handler only ever sees typed events, each c
 its Kafka record (`event.record`) for tracing and `continuing(...)`.
 The handler raising means "not done": the batch is redelivered, nothing is lost.
 What a handler produces it stages in the outbox inside its transaction (`deps.stage`);
-the relay publishes it after the handler returned, before the offsets are committed.
+the relay publishes it in the background once the handler returned.
 """
 
 from __future__ import annotations
@@ -153,12 +153,10 @@ async def dispatch(ctx: ServiceContext, handler: EventHandler, records: list[Inb
 
 
 async def relay_now(ctx: ServiceContext) -> None:
-    """Relay what the batch staged; if that fails the rows stay and the sweeper retries, so
-    the batch (already committed) is not redelivered for it."""
-    try:
-        await ctx.outbox().flush()
-    except Exception as exc:  # broker or database gone for a moment: nothing is lost
-        ctx.logger.warning("outbox relay deferred", extra={"error": type(exc).__name__})
+    """Wake the relay for what the batch staged: it publishes in the background while the next
+    batch is handled (the rows are committed, so nothing waits on the broker's acks here); if
+    that fails the rows stay and the next kick or sweep retries."""
+    ctx.outbox().kick()
 
 
 def crash_if_armed(ctx: ServiceContext) -> None:

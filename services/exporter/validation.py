@@ -41,7 +41,26 @@ class Contract:
 def _validator(schema_json: str) -> Draft202012Validator:
     schema = json.loads(schema_json)
     Draft202012Validator.check_schema(schema)
-    return Draft202012Validator(schema)
+    return Draft202012Validator(inline_refs(schema, schema.get("$defs", {})))
+
+
+def inline_refs(node: Any, defs: Mapping[str, Any], seen: tuple[str, ...] = ()) -> Any:
+    """`node` with each `{"$ref": "#/$defs/NAME", ...}` replaced by that definition (its own
+    refs inlined too), the same constraints at the same instance paths: resolving a $ref per
+    card per batch was most of the exporter's time. A recursive, non-local or clashing $ref
+    stays as it is."""
+    if isinstance(node, list):
+        return [inline_refs(item, defs, seen) for item in node]
+    if not isinstance(node, dict):
+        return node
+    ref = node.get("$ref")
+    name = ref.removeprefix("#/$defs/") if isinstance(ref, str) else None
+    target = defs.get(name) if name and ref != name and name not in seen else None
+    siblings = {k: v for k, v in node.items() if k != "$ref"}
+    if isinstance(target, dict) and not set(siblings) & set(target):
+        assert name is not None
+        return {**inline_refs(target, defs, (*seen, name)), **inline_refs(siblings, defs, seen)}
+    return {k: inline_refs(v, defs, seen) for k, v in node.items()}
 
 
 def _messages(error: ValidationError) -> list[str]:
