@@ -30,6 +30,7 @@ TEST_ENV = {
     "SXP_APOLLO_BASE_URL": f"http://127.0.0.1:{29100 + OFFSET}",
     "SXP_SKIPTRACE_BASE_URL": f"http://127.0.0.1:{29101 + OFFSET}",
     "SXP_EXPORT_API_URL": f"http://127.0.0.1:{29102 + OFFSET}/v1/lead-batches",
+    "SXP_API_PORT": str(28080 + OFFSET),
     "SXP_LOG_LEVEL": "INFO",
 }
 

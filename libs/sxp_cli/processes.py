@@ -21,7 +21,10 @@ SERVICES: dict[str, str] = {
     "enrichment-gate": "services.enrichment_gate",
     "adapter": "services.adapter",
     "exporter": "services.exporter",
+    "api": "services.api",
 }
+# The services without an HTTP port of their own: App Platform runs them as workers.
+WORKERS: dict[str, str] = {name: module for name, module in SERVICES.items() if name != "api"}
 
 
 class ProcessError(RuntimeError):

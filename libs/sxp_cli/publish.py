@@ -15,6 +15,7 @@ from services.ingest.domain import partition_key
 from sxp_cli.reader import InputRow, read_rows
 from sxp_common import audit, tracing
 from sxp_common.kafka import Outgoing, make_broker, outgoing, publish_all
+from sxp_common.profile_input import raw_key, submission_record
 from sxp_common.settings import Settings
 from sxp_common.topics import PROFILES_SUBMITTED
 
@@ -48,23 +49,13 @@ def submission_key(fields: dict[str, Any]) -> str:
     # Normalized as ingest will (twitter is x, a profile URL is its handle), so every spelling
     # of one profile lands on one partition; a row ingest rejects keeps its raw spelling.
     canonical = partition_key(fields.get("platform"), fields.get("username"))
-    if canonical is not None:
-        return canonical
-    platform = (fields.get("platform") or "").strip().lower()
-    username = (fields.get("username") or "").strip().lstrip("@").lower()
-    return f"{platform}:{username}"
+    return canonical if canonical is not None else raw_key(fields)
 
 
 def build_submission(row: InputRow, job_id: str, source: str, now: datetime) -> Outgoing:
     """The Avro record for one readable input row."""
     assert row.fields is not None
-    record = dict(row.fields)
-    record.update(
-        submission_id=str(uuid.uuid5(uuid.UUID(job_id), str(row.line))),
-        job_id=job_id,
-        source=f"{source}:{row.line}",
-        submitted_at=now,
-    )
+    record = submission_record(row.fields, job_id, row.line, source, now)
     # One trace per profile: its root span is the publish; every service continues it.
     headers = tracing.start_trace("sxp publish", {
         "sxp.job_id": job_id, "sxp.source_line": row.line,

@@ -31,8 +31,11 @@ ENRICHMENT_FAILED = "enrichment_failed"
 HANDOFF_EMITTED = "handoff_emitted"
 HANDOFF_FAILED = "handoff_failed"
 PROFILES_PUBLISHED = "profiles_published"
+# Tier 2 contact values left the system in an API response: who saw which cards, never what.
+CONTACTS_VIEWED = "contacts_viewed"
 EVENT_TYPES = (
-    PROFILES_PUBLISHED, ENRICHMENT_REQUESTED, ENRICHMENT_APPROVED, ENRICHMENT_REFUSED,
+    PROFILES_PUBLISHED, CONTACTS_VIEWED, ENRICHMENT_REQUESTED, ENRICHMENT_APPROVED,
+    ENRICHMENT_REFUSED,
     ENRICHMENT_STARTED, ENRICHMENT_COMPLETED, ENRICHMENT_FAILED, HANDOFF_EMITTED, HANDOFF_FAILED,
 )
 MAX_INLINE_IDS = 250
@@ -55,6 +58,11 @@ class Actor:
     def service(cls, name: str, instance: str) -> Actor:
         """A service instance as the actor (its id comes from the service's settings)."""
         return cls("service", name, instance)
+
+    @classmethod
+    def api_key(cls, key_id: str, instance: str) -> Actor:
+        """A caller of the HTTP API, named by its key's id (never the key itself)."""
+        return cls("api_key", key_id, instance)
 
     @classmethod
     def cli(cls) -> Actor:

@@ -54,15 +54,17 @@ def producer_options() -> dict[str, Any]:
     return {"enable_idempotence": True, "acks": "all", "linger_ms": 5}
 
 
+def broker_options(settings: Settings, service: str) -> dict[str, Any]:
+    """What every broker of the project is built with (a KafkaBroker, or the API's FastAPI
+    KafkaRouter): bootstrap, client id, security, drain time, producer settings."""
+    return {"bootstrap_servers": settings.kafka_bootstrap, "client_id": f"sxp-{service}",
+            "security": broker_security(settings), "graceful_timeout": 30.0,
+            **producer_options()}
+
+
 def make_broker(settings: Settings, service: str) -> KafkaBroker:
     """A broker whose producer is idempotent with acks=all."""
-    return KafkaBroker(
-        settings.kafka_bootstrap,
-        client_id=f"sxp-{service}",
-        security=broker_security(settings),
-        graceful_timeout=30.0,
-        **producer_options(),
-    )
+    return KafkaBroker(**broker_options(settings, service))
 
 
 def batch_subscriber_options(settings: Settings, group_id: str) -> dict[str, Any]:

@@ -1,0 +1,83 @@
+"""Input profiles as `sxp publish` and `POST /v1/profiles` accept them (pure, no I/O).
+
+One place for the input fields, their typing (counts, the verified flag, text) and the
+`sxp.profiles.submitted.v1` record built from a typed row, so the CLI and the API accept
+exactly the same rows and refuse the same ones with the same reason.
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from typing import Any
+
+INPUT_FIELDS = (
+    "platform", "username", "display_name", "bio", "followers", "following", "posts",
+    "verified", "profile_url", "external_url", "category", "location", "collected_at",
+)
+COUNT_FIELDS = ("followers", "following", "posts")
+TEXT_FIELDS = tuple(f for f in INPUT_FIELDS if f not in COUNT_FIELDS and f != "verified")
+_TRUE = {"true", "1", "yes", "y", "t"}
+_FALSE = {"false", "0", "no", "n", "f", ""}
+
+
+def _count(name: str, value: Any) -> int | None:
+    if value is None or value == "":
+        return None
+    if isinstance(value, bool):
+        raise ValueError(f"{name} must be a whole number")
+    if isinstance(value, int):
+        return value
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    text = str(value).strip().replace(",", "").replace("_", "")
+    try:
+        return int(text)
+    except ValueError:
+        raise ValueError(f"{name} must be a whole number, got {str(value)[:20]!r}") from None
+
+
+def _flag(value: Any) -> bool | None:
+    if value is None or isinstance(value, bool):
+        return value
+    text = str(value).strip().lower()
+    if text in _TRUE:
+        return True
+    if text in _FALSE:
+        return False
+    raise ValueError(f"verified must be true or false, got {text[:20]!r}")
+
+
+def type_row(raw: dict[str, Any], platform: str | None = None) -> dict[str, Any]:
+    """Coerce one input object to the submitted schema's field types (ValueError if impossible)."""
+    row: dict[str, Any] = {}
+    for name in TEXT_FIELDS:
+        value = raw.get(name)
+        row[name] = None if value is None or value == "" else str(value)
+    for name in COUNT_FIELDS:
+        row[name] = _count(name, raw.get(name))
+    row["verified"] = _flag(raw.get("verified"))
+    if platform and not row["platform"]:
+        row["platform"] = platform
+    return row
+
+
+def raw_key(fields: dict[str, Any]) -> str:
+    """"platform:username" as spelled (trimmed, lower-cased, no leading @)."""
+    platform = (fields.get("platform") or "").strip().lower()
+    username = (fields.get("username") or "").strip().lstrip("@").lower()
+    return f"{platform}:{username}"
+
+
+def submission_record(fields: dict[str, Any], job_id: str, line: int, source: str,
+                      now: datetime) -> dict[str, Any]:
+    """The sxp.profiles.submitted.v1 record of one typed row: its id is derived from the job
+    and the row's line, so sending the same job again is the same submission."""
+    record = dict(fields)
+    record.update(
+        submission_id=str(uuid.uuid5(uuid.UUID(job_id), str(line))),
+        job_id=job_id,
+        source=f"{source}:{line}",
+        submitted_at=now,
+    )
+    return record
