@@ -99,15 +99,14 @@ async def profile(conn: asyncpg.Connection, profile_id: Any) -> dict[str, Any] |
 async def card_trail(conn: asyncpg.Connection, card_id: str) -> list[dict[str, Any]]:
     """Every audited step naming the card, oldest first."""
     rows = await conn.fetch(
-        """SELECT seq, event_type, occurred_at, actor, batch_id, outcome, reason, provider,
-                  cost_usd::float8 AS cost_usd, checksum
+        """SELECT seq, event_type, occurred_at, actor_kind, actor_name, actor_instance, batch_id,
+                  outcome, reason, provider, cost_usd::float8 AS cost_usd, checksum
            FROM audit.audit_log WHERE lead_card_ids ? $1 ORDER BY seq""", card_id)
     trail = []
     for r in rows:
         entry = dict(r)
-        actor = entry["actor"]
-        entry["actor"] = {k: str(v) for k, v in (json.loads(actor) if isinstance(actor, str)
-                                                 else actor or {}).items()}
+        entry["actor"] = {"kind": entry.pop("actor_kind"), "name": entry.pop("actor_name"),
+                          "instance": entry.pop("actor_instance")}
         trail.append(entry)
     return trail
 
