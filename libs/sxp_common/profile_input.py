@@ -17,11 +17,20 @@ INPUT_FIELDS = (
 )
 COUNT_FIELDS = ("followers", "following", "posts")
 TEXT_FIELDS = tuple(f for f in INPUT_FIELDS if f not in COUNT_FIELDS and f != "verified")
+# Counts travel as Avro longs; anything outside cannot be sent, so the row is refused here.
+LONG_MIN, LONG_MAX = -(2**63), 2**63 - 1
 _TRUE = {"true", "1", "yes", "y", "t"}
 _FALSE = {"false", "0", "no", "n", "f", ""}
 
 
 def _count(name: str, value: Any) -> int | None:
+    number = _whole(name, value)
+    if number is not None and not LONG_MIN <= number <= LONG_MAX:
+        raise ValueError(f"{name} is out of range")
+    return number
+
+
+def _whole(name: str, value: Any) -> int | None:
     if value is None or value == "":
         return None
     if isinstance(value, bool):

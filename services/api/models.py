@@ -189,7 +189,8 @@ class AudiencePools(BaseModel):
 class EnrichmentRequestIn(BaseModel):
     """What `sxp enrich request` sends: labels, limits, budget; `dry_run` spends nothing."""
 
-    labels: list[str] = Field(min_length=1, max_length=4)
+    labels: list[Literal["USER", "PARTNER", "AFFILIATE", "FEEDBACK"]] = Field(min_length=1,
+                                                                             max_length=4)
     min_confidence: float | None = Field(None, ge=0, le=1)
     limit: int | None = Field(None, ge=1, le=1_000_000)
     budget_usd: float | None = Field(None, ge=0, le=1_000_000)

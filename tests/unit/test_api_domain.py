@@ -58,6 +58,13 @@ def test_a_body_that_is_not_a_json_array_is_a_bad_request(body: bytes) -> None:
         domain.parse_profiles(body, ndjson=False, max_profiles=10)
 
 
+def test_a_count_too_big_for_the_contract_is_refused_with_the_row_not_sent() -> None:
+    parsed = domain.parse_profiles(b'[{"platform": "x", "username": "a", "followers": '
+                                   b'-255738031433986092507535033023443501056}]', False, 10)
+    assert parsed.rows == [] and parsed.refused == [{"line": 1,
+                                                     "reason": "followers is out of range"}]
+
+
 def test_more_profiles_than_allowed_is_too_large() -> None:
     with pytest.raises(domain.TooLarge):
         domain.parse_profiles(b"[{}, {}, {}]", ndjson=False, max_profiles=2)

@@ -17,7 +17,6 @@ from sxp_common import api_keys
 from sxp_common.topics import ENRICHMENT_COMMANDS
 
 router = APIRouter(prefix="/v1/enrichment-requests", tags=["enrichment"])
-EXECUTION_LABELS = ("USER", "PARTNER", "AFFILIATE", "FEEDBACK")
 
 
 def answer_model(request_id: str, dry_run: bool, found: dict[str, Any] | None) -> EnrichmentRequest:
@@ -34,11 +33,7 @@ async def request_enrichment(body: EnrichmentRequestIn,
                              caller: Caller = Depends(require(api_keys.ENRICH)),
                              ctx: ApiContext = Depends(context)) -> JSONResponse:
     """Ask the gate to enrich approved cards (or, with `dry_run`, what it would decide)."""
-    labels = [label.strip().upper() for label in body.labels]
-    unknown = sorted(set(labels) - set(EXECUTION_LABELS))
-    if unknown:
-        raise HTTPException(400, f"labels must be among {', '.join(EXECUTION_LABELS)}; "
-                                 f"got {', '.join(unknown)}")
+    labels = sorted(set(body.labels), key=body.labels.index)
     command = {**command_header(ctx, caller, "request_id"),
                "kind": "DRY_RUN" if body.dry_run else "REQUEST", "labels": labels,
                "min_confidence": body.min_confidence, "limit": body.limit,

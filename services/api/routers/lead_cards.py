@@ -27,7 +27,8 @@ Platform = Literal["tiktok", "threads", "x"]
 Readiness = Literal["STRUCTURED", "LABELED", "ENRICHED"]
 EnrichmentStatus = Literal["NONE", "REQUESTED", "ENRICHED", "FAILED"]
 ExecutionLabel = Literal["USER", "PARTNER", "AFFILIATE", "FEEDBACK"]
-Text = Annotated[str | None, Query(max_length=200)]
+# Postgres text cannot hold NUL: such a filter is malformed (422), not a server error.
+Text = Annotated[str | None, Query(max_length=200, pattern=r"^[^\x00]*$")]
 
 
 def card_model(row: dict[str, Any], with_contacts: bool, cls: type[LeadCard] = LeadCard,

@@ -20,17 +20,19 @@ router = APIRouter(prefix="/v1", tags=["ingest"])
 JSON_TYPES = ("application/json",)
 NDJSON_TYPES = ("application/x-ndjson", "application/ndjson", "application/jsonl",
                 "application/x-jsonlines")
+# Rows are typed as `sxp publish` types them (a count may be "1,200", a flag "yes"); a row
+# that cannot be typed is refused with its reason in the 202 answer, and ingest rejects what
+# it must (unknown platform, bad handle, ...) with a reason code the job reports.
 _PROFILE_SCHEMA: dict[str, Any] = {
     "type": "object",
-    "required": ["platform", "username"],
+    "description": "One input profile; only platform and username are needed by ingest.",
     "properties": {
         **{name: {"type": ["string", "null"]} for name in INPUT_FIELDS},
-        **{name: {"type": ["integer", "null"], "minimum": 0}
+        **{name: {"type": ["integer", "string", "null"]}
            for name in ("followers", "following", "posts")},
-        "verified": {"type": ["boolean", "null"]},
-        "platform": {"type": "string", "enum": ["tiktok", "threads", "x"]},
-        "username": {"type": "string", "minLength": 1, "maxLength": 100},
-        "collected_at": {"type": ["string", "null"], "format": "date-time"},
+        "verified": {"type": ["boolean", "string", "null"]},
+        "platform": {"type": ["string", "null"], "description": "tiktok, threads or x"},
+        "collected_at": {"type": ["string", "null"], "description": "ISO 8601"},
     },
 }
 BODY = {"requestBody": {"required": True, "content": {
