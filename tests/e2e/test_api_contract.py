@@ -2,7 +2,8 @@
 document, and schemathesis, fuzzing every endpoint from that document, finds no server error
 and no response outside its declared schema.
 
-Bounded so the suite stays fast: a few examples per endpoint, one worker, a fixed seed.
+Bounded so the suite stays fast: a few examples per endpoint, one worker, a fixed seed, no
+stateful phase (a request may take long on a loaded machine: a 10,000-profile POST is allowed).
 Two checks are left out by design: `positive_data_acceptance` (an opaque cursor the API did
 not make is a 400, and a body over the size limits a 413, though the schema cannot say so) and
 `negative_data_rejection` (like `sxp publish`, a row that cannot be read is refused with its
@@ -48,8 +49,9 @@ def test_schemathesis_finds_no_server_error_and_no_schema_violation(api, tmp_pat
                "--url", base_url(api), "--header", f"Authorization: Bearer {key}",
                "--checks", "all", "--exclude-checks", EXCLUDED_CHECKS,
                "--max-examples", "5", "--workers", "1", "--seed", "7",
-               "--request-timeout", "60"]
+               "--phases", "examples,coverage,fuzzing", "--request-timeout", "180"]
     result = subprocess.run(command, capture_output=True, text=True, timeout=420, cwd=tmp_path)
-    summary = result.stdout[-6000:]
-    assert result.returncode == 0, summary
+    failures = result.stdout.split("FAILURES")[-1][:4000] if "FAILURES" in result.stdout else ""
+    summary = result.stdout[-3000:]
+    assert result.returncode == 0, failures + summary
     assert "12/12" in summary, "every operation of the document was tested"
