@@ -49,7 +49,8 @@ def test_schemathesis_finds_no_server_error_and_no_schema_violation(api, tmp_pat
                "--url", base_url(api), "--header", f"Authorization: Bearer {key}",
                "--checks", "all", "--exclude-checks", EXCLUDED_CHECKS,
                "--max-examples", "5", "--workers", "1", "--seed", "7",
-               "--phases", "examples,coverage,fuzzing", "--request-timeout", "180"]
+               "--phases", "examples,coverage,fuzzing", "--request-timeout", "180",
+               "--max-response-time", "120"]
     result = subprocess.run(command, capture_output=True, text=True, timeout=420, cwd=tmp_path)
     failures = result.stdout.split("FAILURES")[-1][:4000] if "FAILURES" in result.stdout else ""
     summary = result.stdout[-3000:]
