@@ -30,6 +30,8 @@ TEST_ENV = {
     "SXP_APOLLO_BASE_URL": f"http://127.0.0.1:{29100 + OFFSET}",
     "SXP_SKIPTRACE_BASE_URL": f"http://127.0.0.1:{29101 + OFFSET}",
     "SXP_EXPORT_API_URL": f"http://127.0.0.1:{29102 + OFFSET}/v1/lead-batches",
+    # Below the ephemeral port range for every slot, so no client connection holds it by chance.
+    "SXP_API_PORT": str(21080 + OFFSET),
     "SXP_LOG_LEVEL": "INFO",
 }
 

@@ -23,7 +23,10 @@ SERVICES: dict[str, str] = {
     "adapter": "services.adapter",
     "exporter": "services.exporter",
     "compliance": "services.compliance",
+    "api": "services.api",
 }
+# The services without an HTTP port of their own: App Platform runs them as workers.
+WORKERS: dict[str, str] = {name: module for name, module in SERVICES.items() if name != "api"}
 
 
 # What a service runs: a running instance started from other files than these is stale.

@@ -15,6 +15,11 @@ from services.ingest.domain import partition_key
 from sxp_cli.reader import InputRow, read_rows
 from sxp_common import audit, tracing
 from sxp_common.kafka import BatchSender, Outgoing, make_broker, outgoing
+from sxp_common.profile_input import (  # noqa: F401 - submission_id: the CLI's name for it
+    raw_key,
+    submission_id,
+    submission_record,
+)
 from sxp_common.settings import Settings
 from sxp_common.topics import PROFILES_SUBMITTED
 
@@ -48,34 +53,14 @@ def submission_key(fields: dict[str, Any]) -> str:
     # Normalized as ingest will (twitter is x, a profile URL is its handle), so every spelling
     # of one profile lands on one partition; a row ingest rejects keeps its raw spelling.
     canonical = partition_key(fields.get("platform"), fields.get("username"))
-    if canonical is not None:
-        return canonical
-    platform = (fields.get("platform") or "").strip().lower()
-    username = (fields.get("username") or "").strip().lstrip("@").lower()
-    return f"{platform}:{username}"
-
-
-def submission_id(job: uuid.UUID, line: int) -> str:
-    """uuid5(job, str(line)): the row's deterministic id (what ingest dedupes redelivery on),
-    spelled without building UUID objects (they cost more than the SHA-1 itself)."""
-    digest = bytearray(hashlib.sha1(job.bytes + str(line).encode()).digest()[:16])
-    digest[6] = (digest[6] & 0x0F) | 0x50  # version 5
-    digest[8] = (digest[8] & 0x3F) | 0x80  # RFC 4122 variant
-    h = digest.hex()
-    return f"{h[:8]}-{h[8:12]}-{h[12:16]}-{h[16:20]}-{h[20:]}"
+    return canonical if canonical is not None else raw_key(fields)
 
 
 def build_submission(row: InputRow, job_id: str, source: str, now: datetime,
                      job: uuid.UUID | None = None) -> Outgoing:
     """The Avro record for one readable input row."""
     assert row.fields is not None
-    record = dict(row.fields)
-    record.update(
-        submission_id=submission_id(job or uuid.UUID(job_id), row.line),
-        job_id=job_id,
-        source=f"{source}:{row.line}",
-        submitted_at=now,
-    )
+    record = submission_record(row.fields, job_id, row.line, source, now, job)
     # One trace per profile: its root span is the publish; every service continues it.
     headers = tracing.start_trace("sxp publish", {
         "sxp.job_id": job_id, "sxp.source_line": row.line,

@@ -11,14 +11,13 @@ from typing import Any
 
 import orjson
 
-INPUT_FIELDS = (
-    "platform", "username", "display_name", "bio", "followers", "following", "posts",
-    "verified", "profile_url", "external_url", "category", "location", "collected_at",
+from sxp_common.profile_input import (  # noqa: F401 - the CLI's names for them
+    COUNT_FIELDS,
+    INPUT_FIELDS,
+    TEXT_FIELDS,
+    type_row,
 )
-COUNT_FIELDS = ("followers", "following", "posts")
-TEXT_FIELDS = tuple(f for f in INPUT_FIELDS if f not in COUNT_FIELDS and f != "verified")
-_TRUE = {"true", "1", "yes", "y", "t"}
-_FALSE = {"false", "0", "no", "n", "f", ""}
+
 _PLAIN = (str, int, bool, type(None))  # JSON values orjson reads exactly as json does
 
 
@@ -33,50 +32,6 @@ class InputRow:
     line: int
     fields: dict[str, Any] | None
     error: str | None = None
-
-
-def _count(name: str, value: Any) -> int | None:
-    if value is None or value == "":
-        return None
-    if isinstance(value, bool):
-        raise ValueError(f"{name} must be a whole number")
-    if isinstance(value, int):
-        return value
-    if isinstance(value, float) and value.is_integer():
-        return int(value)
-    text = str(value).strip().replace(",", "").replace("_", "")
-    try:
-        return int(text)
-    except ValueError:
-        raise ValueError(f"{name} must be a whole number, got {str(value)[:20]!r}") from None
-
-
-def _flag(value: Any) -> bool | None:
-    if value is None or isinstance(value, bool):
-        return value
-    text = str(value).strip().lower()
-    if text in _TRUE:
-        return True
-    if text in _FALSE:
-        return False
-    raise ValueError(f"verified must be true or false, got {text[:20]!r}")
-
-
-def type_row(raw: dict[str, Any], platform: str | None = None) -> dict[str, Any]:
-    """Coerce one input object to the submitted schema's field types (ValueError if impossible)."""
-    row: dict[str, Any] = {}
-    for name in TEXT_FIELDS:
-        value = raw.get(name)
-        if type(value) is not str:  # numbers and booleans become their text
-            value = None if value is None else str(value)
-        row[name] = value or None
-    for name in COUNT_FIELDS:
-        value = raw.get(name)
-        row[name] = value if type(value) is int else _count(name, value)
-    row["verified"] = _flag(raw.get("verified"))
-    if platform and not row["platform"]:
-        row["platform"] = platform
-    return row
 
 
 def parse_json(line: str) -> Any:

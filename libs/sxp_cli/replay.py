@@ -57,7 +57,8 @@ async def _grant_live(conn: asyncpg.Connection) -> None:
     role = SERVICE_ROLES["audit_projector"]
     await conn.execute(f"GRANT SELECT, INSERT ON {LIVE_TABLE} TO {role}")
     await conn.execute(f"GRANT USAGE, SELECT ON SEQUENCE {LIVE_TABLE}_seq_seq TO {role}")
-    await conn.execute(f"GRANT SELECT ON {LIVE_TABLE} TO {READER_ROLE}")
+    # The read-only roles: the CLI's reader and the API (compliance trails, publish jobs).
+    await conn.execute(f"GRANT SELECT ON {LIVE_TABLE} TO {READER_ROLE}, {SERVICE_ROLES['api']}")
 
 
 async def _append_all(conn: asyncpg.Connection, events: Sequence[dict[str, Any]],

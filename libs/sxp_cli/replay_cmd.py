@@ -13,6 +13,7 @@ from rich.table import Table
 from sxp_cli.processes import SERVICES
 from sxp_cli.timeparse import parse_since
 from sxp_common.settings import Settings
+from sxp_common.topics import SUBSCRIPTIONS
 
 console = Console()
 
@@ -53,4 +54,5 @@ def replay_command(service: str) -> Callable[..., None]:
 def register(replay_app: typer.Typer) -> None:
     """Add one `sxp replay <service>` command per service (beside `sxp replay audit`)."""
     for service in SERVICES:
-        replay_app.command(service)(replay_command(service))
+        if service.replace("-", "_") in SUBSCRIPTIONS:  # the API consumes no topic
+            replay_app.command(service)(replay_command(service))

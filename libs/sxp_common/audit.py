@@ -34,8 +34,10 @@ PROFILES_PUBLISHED = "profiles_published"
 SERVICE_REPLAYED = "service_replayed"
 DEADLETTERS_REDRIVEN = "deadletters_redriven"
 SUBJECT_ERASED = "subject_erased"
+# Tier 2 contact values left the system in an API response: who saw which cards, never what.
+CONTACTS_VIEWED = "contacts_viewed"
 EVENT_TYPES = (
-    PROFILES_PUBLISHED, SERVICE_REPLAYED, DEADLETTERS_REDRIVEN, SUBJECT_ERASED,
+    PROFILES_PUBLISHED, SERVICE_REPLAYED, DEADLETTERS_REDRIVEN, SUBJECT_ERASED, CONTACTS_VIEWED,
     ENRICHMENT_REQUESTED, ENRICHMENT_APPROVED, ENRICHMENT_REFUSED,
     ENRICHMENT_STARTED, ENRICHMENT_COMPLETED, ENRICHMENT_FAILED, HANDOFF_EMITTED, HANDOFF_FAILED,
 )
@@ -59,6 +61,11 @@ class Actor:
     def service(cls, name: str, instance: str) -> Actor:
         """A service instance as the actor (its id comes from the service's settings)."""
         return cls("service", name, instance)
+
+    @classmethod
+    def api_key(cls, key_id: str, instance: str) -> Actor:
+        """A caller of the HTTP API, named by its key's id (never the key itself)."""
+        return cls("api_key", key_id, instance)
 
     @classmethod
     def cli(cls) -> Actor:

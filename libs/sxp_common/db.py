@@ -18,6 +18,7 @@ SERVICE_ROLES: dict[str, str] = {
     "exporter": "sxp_exporter",
     "audit_projector": "sxp_audit_projector",
     "compliance": "sxp_compliance",
+    "api": "sxp_api",
 }
 # The CLI's read-outs log in as this role: SELECT only (no Tier 2 contact value), read-only
 # sessions (migration 0006). Only admin work (stack bootstrap, migrations, replay's restore)

@@ -68,23 +68,23 @@ def producer_options() -> dict[str, Any]:
 BULK_BATCH_BYTES = 256 * 1024  # per partition: 10,000 profiles go in a few dozen requests
 
 
+def broker_options(settings: Settings, service: str, bulk: bool = False) -> dict[str, Any]:
+    """What every broker of the project is built with (a KafkaBroker, or the API's FastAPI
+    KafkaRouter): bootstrap, client id, security, drain time, producer settings; `bulk`
+    (sxp publish) lets record batches grow to BULK_BATCH_BYTES instead of the client's 16 KiB."""
+    options = producer_options()
+    if bulk:
+        options["max_batch_size"] = BULK_BATCH_BYTES
+    return {"bootstrap_servers": settings.kafka_bootstrap, "client_id": f"sxp-{service}",
+            "security": broker_security(settings), "graceful_timeout": 30.0, **options}
+
+
 def make_broker(settings: Settings, service: str,
                 middlewares: Sequence[BrokerMiddleware[Any, Any]] = (),
                 bulk: bool = False) -> KafkaBroker:
     """A broker whose producer is idempotent with acks=all (a service's also carries the
-    telemetry middleware: tracing.consumer_middleware()); `bulk` (sxp publish) lets its
-    record batches grow to BULK_BATCH_BYTES instead of the client's 16 KiB."""
-    options = producer_options()
-    if bulk:
-        options["max_batch_size"] = BULK_BATCH_BYTES
-    return KafkaBroker(
-        settings.kafka_bootstrap,
-        client_id=f"sxp-{service}",
-        security=broker_security(settings),
-        graceful_timeout=30.0,
-        middlewares=middlewares,
-        **options,
-    )
+    telemetry middleware: tracing.consumer_middleware())."""
+    return KafkaBroker(**broker_options(settings, service, bulk), middlewares=middlewares)
 
 
 def batch_subscriber_options(settings: Settings, group_id: str) -> dict[str, Any]:

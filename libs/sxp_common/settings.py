@@ -99,6 +99,17 @@ class Settings(BaseSettings):
     export_dir: Path | None = None
     # 250 keeps every card id inline in the handoff audit event (sxp audit trail --lead-card).
     export_batch_size: int = Field(default=250, ge=1, le=1000)
+    # The HTTP API (services.api): where it listens (loopback locally; 0.0.0.0 in an image),
+    # the rate limit per key (requests a second, and the burst above it), the largest request
+    # body and the most profiles one POST may carry, and how long it waits for a service's
+    # answer to a command before it answers 202 with the id to poll.
+    api_host: str = "127.0.0.1"
+    api_port: int = 18080
+    api_rate_per_s: float = Field(default=20.0, gt=0)
+    api_rate_burst: int = Field(default=100, ge=1)
+    api_max_body_bytes: int = Field(default=16 * 1024 * 1024, ge=1024)
+    api_max_profiles: int = Field(default=10_000, ge=1)
+    api_answer_timeout_s: float = Field(default=20.0, ge=0)
     # Fault injection for tests: services (comma-separated) that exit right after a commit
     # that staged events, before the outbox relays them. Empty in every real deployment.
     fault_after_commit: str = ""

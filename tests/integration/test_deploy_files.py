@@ -19,7 +19,7 @@ import pytest
 import yaml
 
 from services.enrichment_gate.domain import policy_from_dict
-from sxp_cli.processes import SERVICES
+from sxp_cli.processes import SERVICES, WORKERS
 from sxp_common import health
 from sxp_common.settings import Settings
 
@@ -91,7 +91,7 @@ def test_compose_gives_every_long_running_service_a_health_check_and_workers_a_s
             continue
         check = service.get("healthcheck") or {}
         assert check.get("test") and not check.get("disable"), f"{name} has no health check"
-    for name in SERVICES:
+    for name in WORKERS:
         assert services[name]["healthcheck"]["test"] == ["CMD", "python", "-m", "sxp_common.health",
                                                          "--check"]
         variable = "SXP_SCALE_" + name.upper().replace("-", "_")
@@ -122,7 +122,8 @@ def test_compose_uses_the_local_stack_settings_and_defaults() -> None:
 # --- images -----------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("dockerfile", ["Dockerfile.sxp-worker", "Dockerfile.sxp-api"])
+@pytest.mark.parametrize("dockerfile", ["Dockerfile.sxp-worker", "Dockerfile.sxp-api",
+                                        "Dockerfile.sxp-sandbox"])
 def test_images_are_slim_non_root_and_health_checked(dockerfile: str) -> None:
     text = (ROOT / dockerfile).read_text()
     stages = re.findall(r"^FROM (\S+)", text, re.MULTILINE)
@@ -132,13 +133,6 @@ def test_images_are_slim_non_root_and_health_checked(dockerfile: str) -> None:
                      re.MULTILINE), "the final stage runs as non-root"
     assert "HEALTHCHECK" in final and "sxp_common.health" in final
     assert "COPY --from=build" in final and "pip" not in final.split("COPY --from=build")[1]
-
-
-def test_the_api_image_says_it_serves_only_the_sandbox_providers() -> None:
-    lines = (ROOT / "Dockerfile.sxp-api").read_text().split("\nARG")[0].splitlines()
-    header = " ".join(line.lstrip("# ") for line in lines)
-    assert "sandbox provider" in header and "production" in header.lower()
-    assert "services.sandbox" in header
 
 
 def test_dockerignore_keeps_state_and_secrets_out_of_the_build_context() -> None:
@@ -245,15 +239,17 @@ def test_spec_follows_the_app_platform_app_spec(env: str) -> None:
 def test_spec_runs_every_service_as_a_worker_with_no_public_ingress(env: str) -> None:
     document = spec(env)
     workers = {w["name"]: w for w in document["workers"]}
-    assert set(workers) == set(SERVICES)
-    for name, module in SERVICES.items():
+    assert set(workers) == set(WORKERS)
+    for name, module in WORKERS.items():
         assert workers[name]["run_command"] == f"python -m {module}"
         assert workers[name]["image"]["repository"] == "sxp-worker"
     assert "ingress" not in document and "domains" not in document
     for service in document.get("services", []):
+        if service["name"] == "api":
+            continue
         assert service["name"].startswith("sandbox-") and env != "prod"
         assert "http_port" not in service and "routes" not in service and service["internal_ports"]
-        assert service["image"]["repository"] == "sxp-api"
+        assert service["image"]["repository"] == "sxp-sandbox"
 
 
 @pytest.mark.parametrize("env", ENVIRONMENTS)

@@ -139,3 +139,36 @@ def test_the_cli_reader_can_read_every_table_of_the_tiers_it_shows(test_stack) -
 
     missing = asyncio.run(_tables_the_reader_cannot_read(asyncpg_dsn(test_stack.database_url)))
     assert missing == []
+
+
+def test_the_api_role_reads_what_its_endpoints_show_and_writes_only_its_key_table(
+        test_stack) -> None:
+    for sql in ("SELECT * FROM execution.lead_cards", "SELECT * FROM contact.contacts",
+                "SELECT bio FROM social.raw_social_profiles",
+                "SELECT * FROM ops.ingest_job_counts", "SELECT * FROM audit.audit_log",
+                "SELECT * FROM enrichment.command_answers",
+                "SELECT document FROM execution.handoff_batches",
+                "SELECT id, key_sha256 FROM api.api_keys"):
+        assert attempt(test_stack, "api", sql) == "ok", sql
+    key = ("INSERT INTO api.api_keys (id, key_sha256, scopes) VALUES ($1, $2, "
+           "ARRAY['read'])")
+    assert attempt(test_stack, "api", key, uuid.uuid4(), "0" * 64) == "ok"
+    assert attempt(test_stack, "api", "UPDATE api.api_keys SET revoked_at = now()") == "ok"
+    for sql in ("UPDATE api.api_keys SET scopes = ARRAY['admin']",
+                "UPDATE api.api_keys SET key_sha256 = ''",
+                "DELETE FROM api.api_keys",
+                "UPDATE execution.lead_cards SET persona = 'creator'",
+                "DELETE FROM ops.ingest_job_counts",
+                "SELECT result FROM contact.provider_responses",
+                "SELECT * FROM ops.outbox"):
+        assert attempt(test_stack, "api", sql) == "denied", sql
+    assert attempt(test_stack, "api", INSERT_PROFILE, uuid.uuid4(), uuid.uuid4().hex,
+                   f"u{uuid.uuid4().hex[:8]}", "hello") == "denied"
+    assert attempt(test_stack, "api", INSERT_BUSINESS, uuid.uuid4()) == "denied"
+
+
+def test_no_other_role_can_read_or_write_the_api_keys(test_stack) -> None:
+    for service in ("ingest", "card_factory", "labeler", "enrichment_gate", "adapter",
+                    "exporter", "audit_projector"):
+        assert attempt(test_stack, service, "SELECT * FROM api.api_keys") == "denied", service
+    assert read_as_reader(test_stack, "SELECT * FROM api.api_keys") == "denied"

@@ -8,8 +8,8 @@
 - `sxp_compliance` may read and delete the subject's rows of every tier, rewrite the stored
   handoff documents and enrichment batch items that held the subject, and write its tables.
 
-Revision ID: 0007
-Revises: 0006
+Revision ID: 0008
+Revises: 0007
 """
 
 from alembic import op
@@ -17,8 +17,8 @@ from alembic import op
 from sxp_common.db import READER_ROLE
 from sxp_common.migrations.sql import execute_script
 
-revision = "0007"
-down_revision = "0006"
+revision = "0008"
+down_revision = "0007"
 
 SCHEMA = """
 CREATE SCHEMA IF NOT EXISTS compliance;

@@ -1,0 +1,1 @@
+"""sxp-api: the product's HTTP API (FastAPI with FastStream's Kafka router, served by uvicorn)."""
