@@ -59,11 +59,13 @@ class MemberFacts:
 
 @dataclass(frozen=True, slots=True)
 class Qualification:
-    """A member's score in [0, 1], the scorer that gave it, and why."""
+    """A member's score in [0, 1], the scorer that gave it, and why; `refused` is the reason
+    code when an LLM's answer was refused and this default score stands in for it."""
 
     score: float
     reasons: tuple[str, ...]
     scorer: str = SCORER
+    refused: str | None = None
 
 
 def selected_labels(criteria: Node) -> tuple[str, ...]:

@@ -99,6 +99,11 @@ class Settings(BaseSettings):
     export_dir: Path | None = None
     # 250 keeps every card id inline in the handoff audit event (sxp audit trail --lead-card).
     export_batch_size: int = Field(default=250, ge=1, le=1000)
+    # The optional LLM qualification scorer: an Ollama server (`/api/chat`) and the model to
+    # ask. Unset base URL: no LLM is called and the default scorer qualifies every member.
+    llm_base_url: str = ""
+    llm_model: str = "llama3.1"
+    llm_timeout_s: float = Field(default=60.0, gt=0)
     # Fault injection for tests: services (comma-separated) that exit right after a commit
     # that staged events, before the outbox relays them. Empty in every real deployment.
     fault_after_commit: str = ""
