@@ -14,6 +14,7 @@ whose persona is undecided is matched by {"not": {"persona": "creator"}}.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -161,3 +162,51 @@ def count_query(node: Node) -> tuple[str, list[Any]]:
     """SELECT count(*) of the cards the criteria match (an audience's size)."""
     predicate = compile_predicate(node)
     return f"SELECT count(*) {predicate.from_clause()} WHERE {predicate.sql}", predicate.params
+
+
+@dataclass(frozen=True, slots=True)
+class MembershipStatements:
+    """The two set-based statements that bring an audience's members in line with its
+    criteria, each with its parameters: admit (insert or refresh) and evict."""
+
+    admit: str
+    admit_params: list[Any]
+    evict: str
+    evict_params: list[Any]
+
+
+def membership_statements(node: Node, audience_id: str, criteria_hash: str,
+                          members_table: str = "audience.members",
+                          cards: list[str] | None = None) -> MembershipStatements:
+    """Admit every card the criteria match and evict every member they do not; with `cards`,
+    only those lead cards are looked at (the incremental path: primary-key lookups).
+
+    A member already admitted under this criteria hash at the card's current revision is
+    not written again, so a re-run with nothing changed writes no row. members_table is the
+    compiler's own constant in production (tests pass a scratch table), never user input.
+    """
+    if not re.fullmatch(r"[a-z_][a-z0-9_]*(\.[a-z_][a-z0-9_]*)?", members_table):
+        raise ValueError(f"bad members table name {members_table!r}")
+    admit_pred = compile_predicate(node, first_param=3)
+    admit_params: list[Any] = [audience_id, criteria_hash, *admit_pred.params]
+    admit_where = admit_pred.sql
+    if cards is not None:
+        admit_params.append(cards)
+        admit_where += f" AND c.lead_card_id = ANY(${len(admit_params)}::uuid[])"
+    admit = (f"INSERT INTO {members_table} AS m (audience_id, lead_card_id, criteria_hash, "
+             f"card_revision) SELECT $1::uuid, c.lead_card_id, $2::text, c.revision "
+             f"{admit_pred.from_clause()} WHERE {admit_where} "
+             "ON CONFLICT (audience_id, lead_card_id) DO UPDATE SET criteria_hash = "
+             "EXCLUDED.criteria_hash, card_revision = EXCLUDED.card_revision, refreshed_at = "
+             "now() WHERE (m.criteria_hash, m.card_revision) IS DISTINCT FROM "
+             "(EXCLUDED.criteria_hash, EXCLUDED.card_revision)")
+    evict_pred = compile_predicate(node, first_param=2)
+    evict_params: list[Any] = [audience_id, *evict_pred.params]
+    evict_where = "m.audience_id = $1::uuid AND c.lead_card_id = m.lead_card_id"
+    if cards is not None:
+        evict_params.append(cards)
+        evict_where += f" AND m.lead_card_id = ANY(${len(evict_params)}::uuid[])"
+    using = evict_pred.from_clause().removeprefix("FROM ")
+    evict = f"DELETE FROM {members_table} m USING {using} WHERE {evict_where} " \
+            f"AND NOT {evict_pred.sql}"
+    return MembershipStatements(admit, admit_params, evict, evict_params)

@@ -8,14 +8,17 @@ criteria that should find someone do.
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 
+import asyncpg
 import pytest
 
 from sxp_cli.fixtures import generate_profiles, write_jsonl
 from sxp_cli.processes import services_up
-from sxp_common.audience_criteria import parse_criteria
-from sxp_common.audience_sql import count_query, matching_cards_query
+from sxp_common.audience_criteria import criteria_hash, parse_criteria
+from sxp_common.audience_sql import count_query, matching_cards_query, membership_statements
+from sxp_common.db import asyncpg_dsn
 from tests.support.pipeline import publish_and_label, query, scalar
 
 pytestmark = pytest.mark.integration
@@ -84,6 +87,12 @@ def ids(rows: list[dict[str, Any]]) -> set[str]:
     return {str(r["lead_card_id"]) for r in rows}
 
 
+def compiled_ids(settings: Any, criteria: dict[str, Any]) -> set[str]:
+    """The cards the compiled predicate of the criteria selects."""
+    sql, params = matching_cards_query(parse_criteria(criteria))
+    return ids(query(settings, sql, *params))
+
+
 @pytest.mark.parametrize(("name", "criteria", "by_hand", "finds_some"), CASES,
                          ids=[c[0] for c in CASES])
 def test_the_compiled_predicate_returns_exactly_the_hand_written_querys_cards(
@@ -104,3 +113,91 @@ def test_the_injection_string_left_every_card_in_place(labeled: Any) -> None:
     sql, params = matching_cards_query(parse_criteria({"location": "x'); DROP TABLE x; --"}))
     query(labeled, sql, *params)
     assert before > 0 and scalar(labeled, "SELECT count(*) FROM execution.lead_cards") == before
+
+
+# The members table of services/audience/DESIGN.md, as a scratch table until its migration.
+SCRATCH = "public.scratch_audience_members"
+SCRATCH_DDL = f"""CREATE TABLE {SCRATCH} (
+    audience_id uuid NOT NULL, lead_card_id uuid NOT NULL, criteria_hash text NOT NULL,
+    card_revision integer NOT NULL, joined_at timestamptz NOT NULL DEFAULT now(),
+    refreshed_at timestamptz NOT NULL DEFAULT now(), PRIMARY KEY (audience_id, lead_card_id))"""
+AUDIENCE = "5d1f6a3e-4b1c-4c1e-9a51-0d1e5a7c0001"
+
+
+Step = tuple[dict[str, Any], list[str] | None, list[str]]
+
+
+async def _membership(settings: Any, steps: list[Step]) -> list[tuple[str, str, set[str]]]:
+    """For each (criteria, cards, changes) step: apply the changes to the cards, then admit
+    and evict (restricted to `cards` unless None) in one transaction, on one scratch table;
+    return (admit status, evict status, members) per step."""
+    conn = await asyncpg.connect(asyncpg_dsn(settings.database_url))
+    out = []
+    try:
+        await conn.execute(f"DROP TABLE IF EXISTS {SCRATCH}")
+        await conn.execute(SCRATCH_DDL)
+        for criteria, cards, changes in steps:
+            for statement in changes:
+                await conn.execute(statement)
+            node = parse_criteria(criteria)
+            plan = membership_statements(node, AUDIENCE, criteria_hash(node), SCRATCH, cards)
+            async with conn.transaction():
+                admitted = await conn.execute(plan.admit, *plan.admit_params)
+                evicted = await conn.execute(plan.evict, *plan.evict_params)
+            rows = await conn.fetch(f"SELECT lead_card_id FROM {SCRATCH}")
+            out.append((admitted, evicted, {str(r["lead_card_id"]) for r in rows}))
+    finally:
+        await conn.execute(f"DROP TABLE IF EXISTS {SCRATCH}")
+        await conn.close()
+    return out
+
+
+def test_membership_is_kept_by_the_two_statements_and_a_rerun_writes_nothing(labeled) -> None:
+    creators = {"persona": "creator", "followers": {"min": 10_000}}
+    affiliates = {"execution_label": "AFFILIATE"}
+    steps: list[Step] = [(creators, None, []), (creators, None, []), (affiliates, None, []),
+                         (affiliates, None, [])]
+    (first, again, switched, settled) = asyncio.run(_membership(labeled, steps))
+    want_creators, want_affiliates = compiled_ids(labeled, creators), compiled_ids(labeled,
+                                                                                 affiliates)
+    assert first[2] == want_creators and first[0] == f"INSERT 0 {len(want_creators)}"
+    assert again[:2] == ("INSERT 0 0", "DELETE 0") and again[2] == want_creators
+    assert switched[2] == want_affiliates
+    assert switched[1] == f"DELETE {len(want_creators - want_affiliates)}"
+    assert settled[:2] == ("INSERT 0 0", "DELETE 0")
+
+
+def test_the_incremental_statements_move_exactly_the_changed_cards(labeled) -> None:
+    """Relabel two cards behind the pipeline's back; the statements restricted to them move
+    exactly those two, in and out, and touch no other member."""
+    criteria = {"execution_label": "AFFILIATE"}
+    members = compiled_ids(labeled, criteria)
+    outsider = scalar(labeled, """SELECT lead_card_id::text FROM execution.lead_cards
+                                  WHERE execution_label = 'USER' ORDER BY lead_card_id LIMIT 1""")
+    insider = sorted(members)[0]
+    relabel = [f"UPDATE execution.lead_cards SET execution_label = 'AFFILIATE' "
+               f"WHERE lead_card_id = '{outsider}'",
+               f"UPDATE execution.lead_cards SET execution_label = 'USER' "
+               f"WHERE lead_card_id = '{insider}'"]
+    restore = [f"UPDATE execution.lead_cards SET execution_label = 'USER' "
+               f"WHERE lead_card_id = '{outsider}'",
+               f"UPDATE execution.lead_cards SET execution_label = 'AFFILIATE' "
+               f"WHERE lead_card_id = '{insider}'"]
+    try:
+        # Full run first, then relabel, then the incremental run over the two changed cards.
+        (full, incremental) = asyncio.run(_membership(
+            labeled, [(criteria, None, []), (criteria, [outsider, insider], relabel)]))
+    finally:
+        asyncio.run(_execute(labeled, restore))
+    assert full[2] == members
+    assert incremental[:2] == ("INSERT 0 1", "DELETE 1")
+    assert incremental[2] == (members - {insider}) | {outsider}
+
+
+async def _execute(settings: Any, statements: list[str]) -> None:
+    conn = await asyncpg.connect(asyncpg_dsn(settings.database_url))
+    try:
+        for statement in statements:
+            await conn.execute(statement)
+    finally:
+        await conn.close()

@@ -19,7 +19,7 @@ from sxp_common.audience_criteria import (
     criteria_hash,
     parse_criteria,
 )
-from sxp_common.audience_sql import compile_predicate, matching_cards_query
+from sxp_common.audience_sql import compile_predicate, matching_cards_query, membership_statements
 
 pytestmark = pytest.mark.unit
 
@@ -193,3 +193,22 @@ def test_criteria_written_in_another_order_or_with_duplicates_hash_the_same(
         criteria: dict[str, Any]) -> None:
     assert criteria_hash(parse_criteria(_shuffled(criteria))) == \
         criteria_hash(parse_criteria(criteria))
+
+
+@pytest.mark.parametrize("value", INJECTIONS[:4])
+def test_the_membership_statements_carry_every_value_as_a_parameter(value: str) -> None:
+    node = parse_criteria({"bio": value, "followers": {"min": 7}})
+    statements = membership_statements(node, "0b7c5d8e-0000-4000-8000-000000000000", "f" * 64,
+                                       cards=["0b7c5d8e-0000-4000-8000-000000000001"])
+    for sql, params in ((statements.admit, statements.admit_params),
+                        (statements.evict, statements.evict_params)):
+        assert sorted({int(n) for n in re.findall(r"\$(\d+)", sql)}) == \
+            list(range(1, len(params) + 1))
+        assert "'" not in sql and ";" not in sql and "7" not in sql
+        assert " ".join(value.split()).lower() not in sql.lower() or value == "$1"
+
+
+def test_the_members_table_name_is_checked() -> None:
+    with pytest.raises(ValueError):
+        membership_statements(parse_criteria({"platform": "x"}), "a", "b",
+                              members_table="m; DROP TABLE x")
