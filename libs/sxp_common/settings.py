@@ -110,6 +110,11 @@ class Settings(BaseSettings):
     api_max_body_bytes: int = Field(default=16 * 1024 * 1024, ge=1024)
     api_max_profiles: int = Field(default=10_000, ge=1)
     api_answer_timeout_s: float = Field(default=20.0, ge=0)
+    # The optional LLM qualification scorer: an Ollama server (`/api/chat`) and the model to
+    # ask. Unset base URL: no LLM is called and the default scorer qualifies every member.
+    llm_base_url: str = ""
+    llm_model: str = "llama3.1"
+    llm_timeout_s: float = Field(default=60.0, gt=0)
     # Fault injection for tests: services (comma-separated) that exit right after a commit
     # that staged events, before the outbox relays them. Empty in every real deployment.
     fault_after_commit: str = ""

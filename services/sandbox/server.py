@@ -7,6 +7,10 @@ Retry-After header: every `burst_every` requests (counted from the first), the f
 has seen (API calls, answers by status, people answered, credits billed), so a test can
 count the provider calls of a running stack. Tests use start_in_thread(); the CLI
 (`python -m services.sandbox`) uses serve().
+
+The `ollama` kind is a local LLM speaking Ollama's `POST /api/chat` (ollama_fake.py): no
+auth, as Ollama has none; `GET /api/chat` is 405; `GET /api/tags` lists its models
+(`llm_models`, comma-separated); `llm_answer` picks a fault mode for the answers.
 """
 
 from __future__ import annotations
@@ -23,17 +27,19 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
-from services.sandbox import apollo_fake, skiptrace_fake
+from services.sandbox import apollo_fake, ollama_fake, skiptrace_fake
 from sxp_common.settings import SANDBOX_API_KEY
 
 log = logging.getLogger("sxp.sandbox")
 
-KINDS = ("apollo", "skiptrace")
-DEFAULT_PORTS = {"apollo": 19100, "skiptrace": 19101}
+KINDS = ("apollo", "skiptrace", "ollama")
+DEFAULT_PORTS = {"apollo": 19100, "skiptrace": 19101, "ollama": 19103}
 API_PATHS = {
     "apollo": ("/api/v1/people/bulk_match", "/v1/people/bulk_match"),
     "skiptrace": ("/api/v1/property/skip-trace",),
+    "ollama": ("/api/chat",),
 }
+SANDBOX_LLM_MODEL = "sandbox-llm"
 Answer = tuple[int, dict[str, Any]]
 
 
@@ -48,6 +54,12 @@ class SandboxOptions:
     retry_after_s: int = 1
     seed: int = 0
     api_key: str = SANDBOX_API_KEY
+    llm_models: str = SANDBOX_LLM_MODEL
+    llm_answer: str = "valid"
+
+    def models(self) -> tuple[str, ...]:
+        """The models the LLM sandbox has "pulled"."""
+        return tuple(m.strip() for m in self.llm_models.split(",") if m.strip())
 
 
 @dataclass(slots=True)
@@ -123,7 +135,10 @@ class SandboxServer(ThreadingHTTPServer):
 
 
 def _authorized(kind: str, headers: Any, api_key: str) -> bool:
-    """The provider's own auth: Apollo's x-api-key header, BatchData's Bearer token."""
+    """The provider's own auth: Apollo's x-api-key header, BatchData's Bearer token; Ollama
+    has none."""
+    if kind == "ollama":
+        return True
     if kind == "apollo":
         return bool(api_key) and headers.get("x-api-key") == api_key
     scheme, _, token = (headers.get("authorization") or "").partition(" ")
@@ -137,6 +152,8 @@ def _fault(kind: str, status: int) -> Answer:
         text = "Too Many Requests"
     else:
         message, text = "Internal server error", "Internal Server Error"
+    if kind == "ollama":
+        return status, {"error": message}
     if kind == "apollo":
         return status, {"error": message, "error_code": "RATE_LIMITED" if status == 429 else None}
     return skiptrace_fake.error(status, text, message)
@@ -188,6 +205,10 @@ class _Handler(BaseHTTPRequestHandler):
             self._send(200, {"status": "ok", "kind": self.server.kind})
         elif path == "/stats":
             self._send(200, self.server.stats_snapshot())
+        elif self.server.kind == "ollama" and path == "/api/tags":
+            self._send(200, ollama_fake.tags(self.server.options.models()))
+        elif self.server.kind == "ollama" and path in API_PATHS["ollama"]:
+            self._send(405, {"error": "405 method not allowed"}, {"Allow": "POST"})
         else:
             self._send(404, {"error": "not found"})
 
@@ -213,7 +234,10 @@ class _Handler(BaseHTTPRequestHandler):
             self.server.record(status)
             self._send(status, payload, extra)
             return
-        if kind == "apollo":
+        if kind == "ollama":
+            status, payload = ollama_fake.chat(body, options.models(), options.llm_answer)
+            items, credits = int(status == 200), None
+        elif kind == "apollo":
             status, payload = apollo_fake.bulk_match(body, dict(parse_qsl(url.query)))
             items, credits = len(payload.get("matches") or []), payload.get("credits_consumed")
         else:
@@ -230,6 +254,8 @@ def make_options(**options: Any) -> SandboxOptions:
     unknown = set(options) - known
     if unknown:
         raise TypeError(f"unknown sandbox options: {sorted(unknown)}")
+    if options.get("llm_answer", "valid") not in ollama_fake.ANSWER_MODES:
+        raise ValueError(f"llm_answer must be one of {ollama_fake.ANSWER_MODES}")
     return SandboxOptions(**options)
 
 
