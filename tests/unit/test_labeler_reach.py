@@ -80,8 +80,10 @@ def test_empty_and_emoji_only_bios_still_abstain_on_tiktok() -> None:
         assert _ids(_label(bio, platform="tiktok")) == (None, None)
 
 
-def test_the_model_version_names_the_rules_3_scheme() -> None:
-    assert model_version().startswith("rules-3+")
+def test_the_model_version_names_the_rules_3_scheme_and_the_learned_model() -> None:
+    scheme, tables, learned = model_version().split("+")
+    assert scheme == "rules-3" and len(tables) == 12
+    assert learned.startswith("lr-1.") and len(learned.split(".")[1]) == 8
 
 
 def test_a_camel_case_word_outside_hashtags_is_read_as_its_words() -> None:
