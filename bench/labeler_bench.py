@@ -53,7 +53,7 @@ def main() -> None:
     if hasattr(os, "sched_setaffinity"):
         os.sched_setaffinity(0, {min(os.sched_getaffinity(0))})  # one core
 
-    from services.labeler.domain import label_card
+    from services.labeler.domain import label_card, label_with
     from services.labeler.learned import learned_model
     from services.labeler.records import label_row, labeled_record
     from services.labeler.version import model_version
@@ -78,6 +78,12 @@ def main() -> None:
     print(f"peak RSS (MB)      {rss_mb:>10.1f}   limit <  {MAX_RSS_MB}     "
           f"{'ok' if rss_mb < MAX_RSS_MB else 'TOO BIG'}")
     print(f"coverage           {covered:>10.3f}   (generated profiles; persona and tribe set)")
+    started = time.perf_counter()
+    for card in cards:
+        label_with(card, None)
+    rules_per_s = len(cards) / (time.perf_counter() - started)
+    print(f"rules alone /s     {rules_per_s:>10,.0f}   (the same cards, no learned layer: "
+          f"compare ratios under load)")
     model = learned_model()
     started = time.perf_counter()
     for card in cards:

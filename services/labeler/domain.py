@@ -302,7 +302,9 @@ def label_with(card: Mapping[str, Any], model: LearnedModel | None) -> CardLabel
     tribe = tribe or _tribe_of_industry(book, industry, persona)
     if tribe is None and persona is not None and persona.id == "organization":
         tribe = _lone_hint(scores["tribe"], ORG_TOPIC_FLOOR)
-    if model is not None and (persona is None or tribe is None or industry is None):
+    # Industry alone open (persona and tribe decided) is left to the rules: most cards, and
+    # asking the model there costs half the labeler's speed.
+    if model is not None and (persona is None or tribe is None):
         persona, tribe, industry = fill_from_model(book, model, card, scores,
                                                    (persona, tribe, industry))
     execution = _execution(book, persona, scores["persona"], _followers(card))

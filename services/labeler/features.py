@@ -17,6 +17,7 @@ Names carry a group prefix; the evidence shown on a card is built from readable 
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Mapping
 from typing import Any
 
@@ -39,6 +40,11 @@ GROUPS = ("word", "char", "meta")
 PREFIX_GROUP = {"w": "word", "c": "char"}
 
 
+# Links written in a bio ("https://t.co/x1Y2") say nothing about the profile in their words;
+# the profile's own link is read as a host (`d:`), from external_url.
+_URL = re.compile(r"\S*(?:https?://|www\.)\S*")
+
+
 def _int(value: Any) -> int:
     return value if isinstance(value, int) and not isinstance(value, bool) else 0
 
@@ -51,7 +57,7 @@ def _tier(count: int) -> str:
 def _word_features(tokens: list[str], out: set[str]) -> None:
     previous = BREAK
     for token in tokens:
-        if token == BREAK:
+        if token == BREAK or len(token) == 1 and token.isascii():
             previous = BREAK
             continue
         out.add(f"w:{token}")
@@ -93,7 +99,7 @@ def _meta_features(card: Mapping[str, Any], bio: str, out: set[str]) -> None:
 
 def card_features(card: Mapping[str, Any]) -> dict[str, float]:
     """Feature name -> value for one card; each group (word, char, meta) has unit L2 norm."""
-    bio = _str(card, "bio")[:MAX_CHARS]
+    bio = _URL.sub(" ", _str(card, "bio")[:MAX_CHARS])
     name = _str(card, "display_name")
     text_tokens: list[str] = []
     for text in (strip_hashtags(bio), strip_hashtags(name), _str(card, "category")):
