@@ -53,13 +53,14 @@ def main() -> None:
     if hasattr(os, "sched_setaffinity"):
         os.sched_setaffinity(0, {min(os.sched_getaffinity(0))})  # one core
 
-    from services.labeler.domain import label_card
+    from services.labeler.domain import label_card, label_with
+    from services.labeler.learned import learned_model
     from services.labeler.records import label_row, labeled_record
     from services.labeler.version import model_version
 
     cards = _cards(args.count, args.seed)
     started = time.perf_counter()
-    label_card(cards[0])  # the rule tables are read and compiled once, on first use
+    label_card(cards[0])  # the rule tables and the model are read once, on first use
     compile_s = time.perf_counter() - started
     now = datetime.now(UTC)
     started = time.perf_counter()
@@ -70,13 +71,26 @@ def main() -> None:
     covered = sum(1 for r in rows if r["persona"] and r["tribe"]) / len(rows)
     print(f"labeler model      {model_version()}")
     print(f"cards labeled      {len(rows):,} (of {args.count:,} generated; rule tables compiled "
-          f"in {compile_s * 1000:.0f} ms)")
+          f"and model loaded in {compile_s * 1000:.0f} ms)")
     print(f"cards per second   {per_s:>10,.0f}   limit >= {MIN_CARDS_PER_S:,}   "
           f"{'ok' if per_s >= MIN_CARDS_PER_S else 'TOO SLOW'}")
     print(f"ms per card        {1000 / per_s:>10.3f}   limit <= {1000 / MIN_CARDS_PER_S:.3f}")
     print(f"peak RSS (MB)      {rss_mb:>10.1f}   limit <  {MAX_RSS_MB}     "
           f"{'ok' if rss_mb < MAX_RSS_MB else 'TOO BIG'}")
     print(f"coverage           {covered:>10.3f}   (generated profiles; persona and tribe set)")
+    started = time.perf_counter()
+    for card in cards:
+        label_with(card, None)
+    rules_per_s = len(cards) / (time.perf_counter() - started)
+    print(f"rules alone /s     {rules_per_s:>10,.0f}   (the same cards, no learned layer: "
+          f"compare ratios under load)")
+    model = learned_model()
+    started = time.perf_counter()
+    for card in cards:
+        model.predict(card)
+    model_per_s = len(cards) / (time.perf_counter() - started)
+    print(f"model alone /s     {model_per_s:>10,.0f}   (all three dimensions on every card; the "
+          f"labeler asks only where the rules abstain)")
 
 
 if __name__ == "__main__":

@@ -26,6 +26,7 @@ from services.labeler.engine import (
     ranked,
     score,
 )
+from services.labeler.learned import MODEL_DIMENSIONS, LearnedModel, Prediction, learned_model
 from services.labeler.rulebook import DIMENSIONS, RuleBook, rulebook
 from sxp_common.audience_pool import audience_pool
 
@@ -255,8 +256,39 @@ def _followers(card: Mapping[str, Any]) -> int:
     return value if isinstance(value, int) and not isinstance(value, bool) else 0
 
 
+def _learned(prediction: Prediction | None, dimension: str) -> LabelDecision | None:
+    if prediction is None:
+        return None
+    return LabelDecision(prediction.label, prediction.probability,
+                         (prediction.evidence(dimension),))
+
+
+def fill_from_model(book: RuleBook, model: LearnedModel, card: Mapping[str, Any],
+                    scores: Mapping[str, Mapping[str, Scored]],
+                    decided: tuple[LabelDecision | None, ...]) -> tuple[LabelDecision | None, ...]:
+    """The learned layer where the rules abstain: (persona, tribe, industry), the rules' own
+    decisions kept. A learned persona then feeds the rules' fallbacks (its default tribe and
+    industry), as a rule-decided persona would."""
+    persona, tribe, industry = decided
+    missing = [d for d, v in zip(MODEL_DIMENSIONS, decided, strict=True) if v is None]
+    predicted = model.predict(card, missing)
+    if persona is None:
+        persona = _with_audience(_learned(predicted.get("persona"), "persona"), _followers(card))
+    tribe = (tribe or _learned(predicted.get("tribe"), "tribe")
+             or _default_tribe(book, scores["tribe"], persona))
+    industry = (industry or _industry(book, scores["industry"], persona, tribe)
+                or _learned(predicted.get("industry"), "industry"))
+    return persona, tribe, industry
+
+
 def label_card(card: Mapping[str, Any]) -> CardLabels:
-    """Persona, tribe, industry and execution label of one structured card (None = undecided)."""
+    """Persona, tribe, industry and execution label of one structured card (None = undecided):
+    the rule tables first, the packaged learned model where they abstain."""
+    return label_with(card, learned_model())
+
+
+def label_with(card: Mapping[str, Any], model: LearnedModel | None) -> CardLabels:
+    """label_card with a given learned model (None: the rule tables alone)."""
     book = rulebook()
     hits = match_card(book, card)
     signals = card_signals(card)
@@ -270,6 +302,11 @@ def label_card(card: Mapping[str, Any]) -> CardLabels:
     tribe = tribe or _tribe_of_industry(book, industry, persona)
     if tribe is None and persona is not None and persona.id == "organization":
         tribe = _lone_hint(scores["tribe"], ORG_TOPIC_FLOOR)
+    # Industry alone open (persona and tribe decided) is left to the rules: most cards, and
+    # asking the model there costs half the labeler's speed.
+    if model is not None and (persona is None or tribe is None):
+        persona, tribe, industry = fill_from_model(book, model, card, scores,
+                                                   (persona, tribe, industry))
     execution = _execution(book, persona, scores["persona"], _followers(card))
     followers = card.get("followers")
     pool = audience_pool(str(card.get("platform") or "unknown"), tribe.id if tribe else None,

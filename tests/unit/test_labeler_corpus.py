@@ -39,10 +39,14 @@ MULTILINGUAL_3 = Path(__file__).parent / "data" / "labeler_multilingual_3.jsonl"
 needs_corpus = pytest.mark.skipif(not CORPUS.exists(), reason=f"{CORPUS} not present")
 MARGIN = 0.03
 # measured when the thresholds were set (see services/labeler/README.md)
-HOLDOUT_FLOOR = {"coverage": 0.352, "persona": 0.82, "tribe": 0.866, "execution_label": 0.794}
-DEV_FLOOR = {"coverage": 0.565, "persona": 0.80, "tribe": 0.86, "execution_label": 0.826}
+# rules + learned layer lr-1 (dev was trained on; the holdout never)
+HOLDOUT_FLOOR = {"coverage": 0.423, "persona": 0.826, "tribe": 0.78, "execution_label": 0.804}
+DEV_FLOOR = {"coverage": 0.647, "persona": 0.827, "tribe": 0.885, "execution_label": 0.84}
 MULTILINGUAL_3_FLOOR = {"coverage": 0.90, "persona": 1.0, "tribe": 0.944, "execution_label": 1.0}
-MULTILINGUAL_FLOOR = {"coverage": 0.974, "persona": 0.986, "tribe": 0.993, "execution_label": 0.993}
+MULTILINGUAL_FLOOR = {"coverage": 0.981, "persona": 0.986, "tribe": 0.993, "execution_label": 0.993}
+# the learned layer was not trained on this batch: blind for it (0.675 coverage with rules alone)
+MULTILINGUAL_2 = Path(__file__).parent / "data" / "labeler_multilingual_2.jsonl"
+MULTILINGUAL_2_FLOOR = {"coverage": 0.75, "persona": 0.939, "tribe": 0.909, "execution_label": 1.0}
 
 
 def _assert_at_least(report: EvalReport, floor: dict[str, float]) -> None:
@@ -115,3 +119,7 @@ def test_labels_on_the_later_hand_written_multilingual_batch_hold_their_measured
     report = evaluate_file(MULTILINGUAL_3)
     assert report.rejected == 0
     _assert_at_least(report, MULTILINGUAL_3_FLOOR)
+
+
+def test_labels_on_the_multilingual_batch_the_model_never_saw_hold_their_measured_level() -> None:
+    _assert_at_least(evaluate_file(MULTILINGUAL_2), MULTILINGUAL_2_FLOOR)
