@@ -1,8 +1,8 @@
 """Label taxonomy v1 IDs (../shared/spec/taxonomy.md), for libraries that validate labels.
 
-The labeler owns the taxonomy (services/labeler/domain.py); a library may not import a
-service (tests/unit/test_import_graph.py), so this is a copy, and
-tests/unit/test_audience_criteria.py fails the moment the two differ.
+The one place for them: the labeler (services/labeler/domain.py) and the libraries that
+validate labels (audience criteria) read them here; a unit test checks them against the
+taxonomy document.
 """
 
 from __future__ import annotations

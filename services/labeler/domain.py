@@ -29,30 +29,15 @@ from services.labeler.engine import (
 from services.labeler.learned import MODEL_DIMENSIONS, LearnedModel, Prediction, learned_model
 from services.labeler.rulebook import DIMENSIONS, RuleBook, rulebook
 from sxp_common.audience_pool import audience_pool
+from sxp_common.taxonomy import EXECUTION_LABELS as EXECUTION_LABELS
+from sxp_common.taxonomy import INDUSTRIES, PERSONAS, TRIBES
 
 TAXONOMY_VERSION = "v1"
 
-ALL_PERSONAS: tuple[str, ...] = (
-    "founder", "executive", "creator", "marketer", "sales", "developer", "designer",
-    "investor", "consultant", "agency", "small_business_owner", "real_estate_agent", "coach",
-    "healthcare_professional", "educator", "student", "journalist", "researcher", "artist",
-    "athlete", "public_official", "organization", "hobbyist",
-)
-ALL_TRIBES: tuple[str, ...] = (
-    "creator_economy", "startups_tech", "ai_data", "web3_crypto", "marketing_growth",
-    "ecommerce_dtc", "real_estate", "finance_investing", "fitness_wellness", "beauty_fashion",
-    "food_hospitality", "travel_outdoors", "gaming_esports", "music_entertainment",
-    "arts_design", "education_learning", "health_medicine", "parenting_family", "sports",
-    "news_media", "politics_civic", "faith_community", "sustainability_climate",
-    "local_business", "books_publishing", "home_garden", "pets_animals", "automotive",
-)
-ALL_INDUSTRIES: tuple[str, ...] = (
-    "technology", "media_entertainment", "marketing_advertising", "retail_ecommerce",
-    "real_estate", "finance", "health_wellness", "education", "hospitality_food",
-    "professional_services", "government_nonprofit", "manufacturing_trades",
-    "sports_fitness", "arts_culture",
-)
-EXECUTION_LABELS: tuple[str, ...] = ("USER", "PARTNER", "AFFILIATE", "FEEDBACK")
+# The taxonomy's ids live in one place (sxp_common.taxonomy), read by libraries too.
+ALL_PERSONAS: tuple[str, ...] = PERSONAS
+ALL_TRIBES: tuple[str, ...] = TRIBES
+ALL_INDUSTRIES: tuple[str, ...] = INDUSTRIES
 
 READY = "LABELED"
 NOT_READY = "STRUCTURED"
