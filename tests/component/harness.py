@@ -46,6 +46,8 @@ class Running:
         # offset 0 of partition 0 (a dead letter's key is `<topic>:0:0`).
         await self.broker.publish_batch(*[m.value for m in messages], topic=topics.pop(),
                                         headers=messages[0].headers or None)
+        # The kit relays what a batch staged in the background: wait until it has left.
+        await self.ctx.outbox().settle()
 
     def decoded(self, topic: str) -> list[dict[str, Any]]:
         """What the service produced on `topic`, decoded with its contract."""
