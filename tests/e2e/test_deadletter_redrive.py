@@ -14,7 +14,7 @@ from sxp_cli.publish import build_submission
 from sxp_cli.reader import InputRow, type_row
 from sxp_common import avro
 from sxp_common.kafka import Outgoing
-from sxp_common.topics import DEADLETTER, LEADCARDS_STRUCTURED
+from sxp_common.topics import COMPLIANCE_COMMANDS, DEADLETTER
 from tests.support.pipeline import fresh_profiles, poll, query, scalar, send, sxp
 
 pytestmark = pytest.mark.e2e
@@ -35,12 +35,13 @@ def redrive(*args: str) -> dict[str, Any]:
 
 @pytest.fixture(scope="module")
 def garbage(test_stack: Any) -> dict[str, Any]:
-    """Bytes the labeler cannot read, dead-lettered by it."""
+    """Bytes the compliance service cannot read, dead-lettered by it. (A topic no other module
+    reads whole: the pipeline modules decode every record of theirs.)"""
     services_up(test_stack, {})
     marker = f"redrive-{uuid.uuid4()}"
-    send(test_stack, [Outgoing(LEADCARDS_STRUCTURED, marker, b"\x00not avro " + marker.encode())])
-    found = poll(lambda: [d for d in listed(service="labeler")
-                          if d["id"].startswith(LEADCARDS_STRUCTURED) and d["redrive_of"] is None
+    send(test_stack, [Outgoing(COMPLIANCE_COMMANDS, marker, b"\x00not avro " + marker.encode())])
+    found = poll(lambda: [d for d in listed(service="compliance")
+                          if d["id"].startswith(COMPLIANCE_COMMANDS) and d["redrive_of"] is None
                           and d["sha256"] == avro_free_sha(marker)], lambda f: len(f) == 1, 60)
     return found[0]
 
@@ -52,13 +53,13 @@ def avro_free_sha(marker: str) -> str:
 
 
 def test_a_record_that_fails_again_comes_back_marked_and_is_not_sent_twice(garbage) -> None:
-    first = redrive("--service", "labeler", "--reason", garbage["reason_code"])
+    first = redrive("--service", "compliance", "--reason", garbage["reason_code"])
     assert garbage["id"] in first["ids"] and first["sent"] == len(first["ids"])
-    again = poll(lambda: [d for d in listed(service="labeler")
+    again = poll(lambda: [d for d in listed(service="compliance")
                           if d["redrive_of"] == garbage["id"]], lambda f: len(f) == 1, 60)
     assert again[0]["reason_code"] == garbage["reason_code"]
     assert again[0]["sha256"] == garbage["sha256"] and again[0]["id"] != garbage["id"]
-    second = poll(lambda: redrive("--service", "labeler", "--dry-run"),
+    second = poll(lambda: redrive("--service", "compliance", "--dry-run"),
                   lambda r: garbage["id"] not in r["ids"], 60)
     assert again[0]["id"] not in second["ids"]
     assert second["skipped"]["failed_after_redrive"] >= 1
@@ -66,7 +67,7 @@ def test_a_record_that_fails_again_comes_back_marked_and_is_not_sent_twice(garba
 
 
 def test_a_redrive_is_audited_with_the_ids_it_sent(test_stack, garbage) -> None:
-    redrive("--service", "labeler")
+    redrive("--service", "compliance")
     rows = poll(lambda: query(test_stack, """SELECT details FROM audit.audit_log
                                              WHERE event_type = 'deadletters_redriven'"""),
                 lambda found: any(f"id:{garbage['id']}" in json.loads(r["details"])

@@ -124,6 +124,7 @@ async def _tables_the_reader_cannot_read(owner_url: str) -> list[str]:
         rows = await conn.fetch("""
             SELECT schemaname || '.' || tablename AS name FROM pg_tables
              WHERE schemaname IN ('social', 'execution', 'enrichment', 'audit')
+               AND tablename <> 'audit_log_replay'  -- `sxp replay audit`'s own scratch table
                AND NOT has_table_privilege('sxp_reader', schemaname || '.' || tablename,
                                            'SELECT')
              ORDER BY 1""")
