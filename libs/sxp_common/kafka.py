@@ -13,6 +13,7 @@ Delivery contract shared by every service:
 from __future__ import annotations
 
 import asyncio
+import os
 import struct
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
@@ -238,6 +239,10 @@ class BatchSender:
             where = (m.topic, key_partition(key, self._layouts[m.topic]))
             batch, count = self._open.get(where) or (self._producer.create_batch(), 0)
             headers = [(k, v.encode()) for k, v in m.headers.items()]
+            if "correlation_id" not in m.headers:
+                # What FastStream's publish sets: its telemetry middleware links a batch
+                # span only to records that carry one.
+                headers.append(("correlation_id", os.urandom(16).hex().encode()))
             if batch.append(key=key, value=m.value, timestamp=None, headers=headers) is None:
                 await self._send(where, batch, count)  # full: an empty batch takes any record
                 batch, count = self._producer.create_batch(), 0
