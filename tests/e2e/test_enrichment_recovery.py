@@ -20,13 +20,22 @@ import httpx
 import pytest
 
 from sxp_cli.enrich_cmd import build_command, send_and_wait
-from sxp_cli.fixtures import generate_profiles, write_jsonl
+from sxp_cli.fixtures import write_jsonl
 from sxp_cli.processes import instances, services_up, start_instance, stop_instance
 from sxp_common import avro
 from sxp_common.enrichment_routing import parse_us_address
 from sxp_common.kafka import outgoing
 from sxp_common.topics import DEADLETTER, ENRICHMENT_REQUESTED
-from tests.support.pipeline import poll, publish_and_label, query, read_topic, scalar, send, sxp
+from tests.support.pipeline import (
+    fresh_profiles,
+    poll,
+    publish_and_label,
+    query,
+    read_topic,
+    scalar,
+    send,
+    sxp,
+)
 
 pytestmark = pytest.mark.e2e
 LABELS = ["PARTNER", "AFFILIATE"]
@@ -90,7 +99,7 @@ def fresh_cards(settings: Any, tmp: Any, count: int, seed: int) -> None:
     """Publish `count` new profiles (a third with a full US street address) and wait for their
     labels."""
     rng = random.Random(seed)
-    rows = generate_profiles(count, seed=seed)
+    rows = fresh_profiles(settings, count, seed)  # never another module's people
     for row in rows[::3]:
         street = f"{rng.randint(10, 9999)} {rng.choice(STREETS)}"
         row["location"] = f"{street}, Austin, TX 787{rng.randint(10, 99)}"
