@@ -19,6 +19,7 @@ SERVICE_ROLES: dict[str, str] = {
     "audit_projector": "sxp_audit_projector",
     "compliance": "sxp_compliance",
     "api": "sxp_api",
+    "audience": "sxp_audience",
 }
 # The CLI's read-outs log in as this role: SELECT only (no Tier 2 contact value), read-only
 # sessions (migration 0006). Only admin work (stack bootstrap, migrations, replay's restore)
