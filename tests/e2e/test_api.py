@@ -6,12 +6,15 @@ Nothing is inserted by hand: every card here came from a POST /v1/profiles.
 
 from __future__ import annotations
 
+import hashlib
 import json
+import uuid
 from typing import Any
 
 import httpx
 import pytest
 
+from services.exporter.transports import s3_client
 from sxp_cli.fixtures import generate_profiles
 from sxp_cli.processes import services_up
 from tests.support.api import all_pages, client, make_key, wait_ready
@@ -63,12 +66,22 @@ def test_a_publish_job_reports_drained_with_every_row_accounted_for(api, keys, j
 
 
 def test_a_key_pages_through_every_lead_card_exactly_once(api, keys, job) -> None:
+    # Every card in the database, not only this module's job: the ids at the start and at
+    # the end of the paging must be the same set (the job has drained and nothing else
+    # publishes meanwhile), and the pages must hold exactly that set, each card once.
+    def all_ids() -> set[str]:
+        return {str(r["lead_card_id"]) for r in
+                query(api, "SELECT lead_card_id FROM execution.lead_cards")}
+
+    before = all_ids()
     with client(api, keys["read"]["key"]) as http:
         cards = all_pages(http, "/v1/lead-cards", limit=97)
+    after = all_ids()
+    assert before == after, f"cards changed while paging: +{len(after - before)} " \
+                            f"-{len(before - after)}"
     ids = [c["id"] for c in cards]
     assert len(ids) == len(set(ids)), "a card came twice"
-    assert set(ids) == {str(r["lead_card_id"]) for r in
-                        query(api, "SELECT lead_card_id FROM execution.lead_cards")}
+    assert set(ids) == before and len(before) >= 600 - job["state"]["rejected"]
     assert ids == sorted(ids)
 
 
@@ -182,27 +195,100 @@ def test_a_read_only_key_sees_no_contact_field_and_a_contacts_key_is_audited(
     values = {v for c in shown for v in c["contact"].values() if isinstance(v, str) and len(v) > 3}
     recorded = json.dumps([{k: str(v) for k, v in e.items()} for e in events])
     assert not [v for v in values if v in recorded], "an audit event carried a contact value"
+    # No answer a read-only key can get carries a contact field or value: pages, each
+    # enriched card's detail; batches and enrichment requests are outside its scope.
+    with client(api, keys["read"]["key"]) as http:
+        answers = [http.get(f"/v1/lead-cards/{c['id']}") for c in shown[:20]]
+        answers += [http.get("/v1/lead-cards", params={"limit": 500}),
+                    http.get("/v1/audience-pools")]
+        outside = [http.get("/v1/lead-batches"), http.get(f"/v1/lead-batches/{uuid.uuid4()}"),
+                   http.get(f"/v1/enrichment-requests/{enriched['real']['request_id']}")]
+    assert all(a.status_code == 200 for a in answers)
+    assert all("contact" not in a.json() for a in answers[:-2])
+    assert [a.status_code for a in outside] == [403, 403, 403]
+    # Values only Tier 2 holds (a name or a city may also be in the public Tier 1 profile).
+    private = {c["contact"][f] for c in shown for f in ("email", "phone", "linkedin_url",
+                                                         "business_phone") if c["contact"].get(f)}
+    assert private, "enriched cards carry an email, a phone or a profile link"
+    text = " ".join(a.text for a in answers + outside)
+    assert not [v for v in private if v in text], "a read-only answer carried a contact value"
+    # The enrichment answers (enrich scope) name cards and counts, never contact values.
+    with client(api, keys["enrich"]["key"]) as http:
+        request = http.get(f"/v1/enrichment-requests/{enriched['real']['request_id']}").text
+    assert not [v for v in private if v in request]
 
 
-def test_batches_page_show_their_document_and_resend_with_the_same_checksum(
-        api, keys, job) -> None:
-    # On the file transport: a queue batch sent again would be on the topic twice, which the
-    # handoff tests rightly refuse to see.
+@pytest.fixture(scope="module")
+def file_batch(api: Any, keys: dict[str, dict[str, Any]], job: Any) -> dict[str, Any]:
+    """A batch this module exported on the file transport, as the API shows it.
+
+    On the file transport, not the queue: a queue batch sent again is on the topic twice,
+    which the handoff tests (sharing the stack) rightly refuse to see. Its object in the
+    bucket is this module's own, so the resend test may remove it to see it come back."""
     exported = sxp("export", "--transport", "file", "--json")
     assert exported.returncode == 0, exported.stderr
+    printed = json.loads(exported.stdout.strip().splitlines()[-1])
+    ours = [b for b in printed["batches"] if b["status"] == "delivered"]
+    assert ours, printed
     with client(api, keys["export"]["key"]) as http:
-        batches = poll(lambda: all_pages(http, "/v1/lead-batches", transport="file"),
-                       lambda found: len(found) > 0, 120)
+        detail = http.get(f"/v1/lead-batches/{ours[0]['batch_id']}")
+    assert detail.status_code == 200, detail.text
+    return detail.json()
+
+
+def bucket_key(batch_id: str) -> str:
+    return f"exports/lead-batches/{batch_id}.json"
+
+
+def test_batches_page_by_transport_and_show_their_document_and_checksum(
+        api, keys, file_batch) -> None:
+    with client(api, keys["export"]["key"]) as http:
+        files = all_pages(http, "/v1/lead-batches", transport="file", limit=500)
         queued = all_pages(http, "/v1/lead-batches", transport="queue", limit=500)
-        assert all(b["transport"] == "queue" for b in queued)
-        first = http.get(f"/v1/lead-batches/{batches[0]['batch_id']}").json()
-        resent = http.post(f"/v1/lead-batches/{first['batch_id']}/resend")
-    assert first["checksum"] == batches[0]["checksum"] and first["document"]
-    assert first["lead_card_ids"]
+    assert all(b["transport"] == "file" for b in files)
+    assert all(b["transport"] == "queue" for b in queued)
+    listed = next(b for b in files if b["batch_id"] == file_batch["batch_id"])
+    assert listed["checksum"] == file_batch["checksum"] == file_batch["document"]["checksum"]
+    cards = file_batch["document"]["cards"]
+    canonical = json.dumps(cards, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    assert hashlib.sha256(canonical.encode()).hexdigest() == file_batch["checksum"]
+    assert sorted(c["lead_card_id"] for c in cards) == file_batch["lead_card_ids"]
+
+
+def test_a_resend_delivers_the_stored_document_again_on_its_transport_and_is_audited(
+        api, keys, file_batch) -> None:
+    batch_id, checksum = file_batch["batch_id"], file_batch["checksum"]
+    s3 = s3_client(api)
+    s3.delete_object(Bucket=api.s3_bucket, Key=bucket_key(batch_id))
+    with client(api, keys["export"]["key"]) as http:
+        resent = http.post(f"/v1/lead-batches/{batch_id}/resend")
     assert resent.status_code == 200, resent.text
     outcome = resent.json()
     assert outcome["state"] == "done"
-    assert [o["checksum"] for o in outcome["outcomes"]] == [first["checksum"]]
+    [again] = outcome["outcomes"]
+    assert (again["batch_id"], again["checksum"]) == (batch_id, checksum)
+    # Back in the bucket, and byte for byte the document the API shows as stored.
+    body = s3.get_object(Bucket=api.s3_bucket, Key=bucket_key(batch_id))["Body"].read()
+    assert json.loads(body) == file_batch["document"]
+    emitted = poll(lambda: query(api, "SELECT * FROM audit.audit_log WHERE batch_id = $1 AND "
+                                      "event_type = 'handoff_emitted' ORDER BY seq", batch_id),
+                   lambda rows: len(rows) >= 2, 60)
+    assert len(emitted) == 2 and {e["checksum"] for e in emitted} == {emitted[0]["checksum"]}
+    assert emitted[1]["occurred_at"] > emitted[0]["occurred_at"]
+    asked = query(api, "SELECT resend_batch_id, requested_by, status FROM "
+                       "execution.export_commands WHERE command_id = $1", outcome["command_id"])
+    assert [(r["resend_batch_id"], r["status"]) for r in asked] == [(batch_id, "done")]
+    assert keys["export"]["id"] in asked[0]["requested_by"], "who asked is recorded"
+
+
+def test_a_resend_of_an_unknown_batch_is_404_and_needs_the_export_scope(
+        api, keys, file_batch) -> None:
+    with client(api, keys["export"]["key"]) as http:
+        unknown = http.post(f"/v1/lead-batches/{uuid.uuid4()}/resend")
+    assert unknown.status_code == 404 and unknown.json()["detail"]
+    with client(api, keys["read"]["key"]) as http:
+        refused = http.post(f"/v1/lead-batches/{file_batch['batch_id']}/resend")
+    assert refused.status_code == 403
 
 
 def test_over_the_limits_a_key_gets_413_and_429_with_retry_after(api, keys) -> None:
