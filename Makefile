@@ -4,7 +4,7 @@ VENV   := .venv
 PY     := $(VENV)/bin/python
 SXP    := $(VENV)/bin/sxp
 
-.PHONY: install demo test test-unit test-e2e lint bench bench-scale stack-up stack-down clean
+.PHONY: install demo test test-unit test-e2e lint bench bench-scale fuzz-api stack-up stack-down clean
 
 install: $(VENV)/.installed
 
@@ -34,6 +34,12 @@ bench: install
 	$(PY) bench/pipeline_bench.py
 	$(PY) bench/labeler_bench.py
 	$(PY) bench/redaction_bench.py
+	$(PY) bench/api_bench.py
+
+# Schemathesis against the running API (after `sxp stack up` and `sxp services up`), from its
+# committed OpenAPI document, with a key it makes and revokes; EXAMPLES=N per operation.
+fuzz-api: install
+	$(PY) tools/fuzz_api.py --max-examples $(or $(EXAMPLES),20)
 
 # Cost as work grows: 1,000,000 profiles by default (PROFILES=N for a smaller run); minutes.
 bench-scale: install

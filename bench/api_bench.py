@@ -137,8 +137,8 @@ def plan(cards: int, requests: int, concurrencies: list[int], batches: int,
     recent = {"updated_since": since}
     pages: list[tuple[str, dict[str, Any], bool]] = [
         ("first page", {}, False), ("deep cursor pages", {}, True),
-             ("filtered first page", FILTERED, False), ("filtered deep pages", FILTERED, True),
-             ("updated_since, last 3 h", recent, False)]
+        ("filtered first page", FILTERED, False), ("filtered deep pages", FILTERED, True),
+        ("updated_since, last 3 h", recent, False)]
     scenarios: list[dict[str, Any]] = [
         {"name": "warm-up", "concurrency": max(concurrencies),
          "requests": page_requests({}, 50, cards, True, rng)}]
