@@ -9,12 +9,7 @@ from typing import Any
 
 import asyncpg
 
-from services.compliance.adapters import (
-    count_of,
-    delete_cards,
-    delete_profiles,
-    delete_unshared_businesses,
-)
+from services.compliance.adapters import count_of, delete_cards
 
 
 class _DryRun(Exception):
@@ -43,41 +38,59 @@ async def _unseen(conn: asyncpg.Connection, cutoff: datetime | None) -> dict[str
     """Profiles no submission has seen since the cutoff, with their cards and all below."""
     if cutoff is None:
         return {}
+    # No row lock (that would need an UPDATE grant on Tier 1): a profile seen again while the
+    # run deletes is caught below, and the whole run rolls back and is redelivered.
     rows = await conn.fetch("""
         SELECT p.profile_id, c.lead_card_id FROM social.raw_social_profiles p
           LEFT JOIN execution.lead_cards c USING (profile_id)
-         WHERE p.last_seen < $1 FOR UPDATE OF p""", cutoff)
+         WHERE p.last_seen < $1""", cutoff)
     if not rows:
         return {}
     cards = [r["lead_card_id"] for r in rows if r["lead_card_id"] is not None]
     deleted = await delete_cards(conn, cards) if cards else {}
-    return {**deleted, **await delete_profiles(conn, [r["profile_id"] for r in rows])}
+    profiles = [r["profile_id"] for r in rows]
+    deleted["profile_versions"] = count_of(await conn.execute("""
+        DELETE FROM social.raw_social_profile_versions v USING social.raw_social_profiles p
+         WHERE v.profile_id = p.profile_id AND p.profile_id = ANY($1::uuid[])
+           AND p.last_seen < $2""", profiles, cutoff))
+    deleted["profiles"] = count_of(await conn.execute("""
+        DELETE FROM social.raw_social_profiles WHERE profile_id = ANY($1::uuid[])
+           AND last_seen < $2""", profiles, cutoff))
+    if deleted["profiles"] != len(profiles):
+        raise ProfileSeenDuringRun(f"{len(profiles) - deleted['profiles']} profiles were seen "
+                                   f"during the retention run; it is rolled back and retried")
+    return deleted
+
+
+class ProfileSeenDuringRun(RuntimeError):
+    """A profile selected as unseen was seen while the run deleted its card: not an error of
+    the command, so it is not dead-lettered; the batch is redelivered and runs again."""
 
 
 async def _tier2(conn: asyncpg.Connection, cutoff: datetime | None) -> dict[str, int]:
     """Contacts, then businesses, last written before the cutoff. Their cards stay, with the
     link cleared (a new revision, so the next handoff carries no Tier 2 value); a business a
-    younger contact still points at stays with it."""
+    younger contact still points at stays with it. One statement each: the delete and the
+    unlinking see the same rows."""
     if cutoff is None:
         return {}
-    contacts = await conn.fetch("""SELECT contact_id, business_id FROM contact.contacts
-                                   WHERE updated_at < $1 FOR UPDATE""", cutoff)
-    ids = [r["contact_id"] for r in contacts]
-    linked = count_of(await conn.execute("""
-        UPDATE execution.lead_cards SET contact_id = NULL, updated_at = now()
-         WHERE contact_id = ANY($1::uuid[])""", ids)) if ids else 0
-    removed = count_of(await conn.execute(
-        "DELETE FROM contact.contacts WHERE contact_id = ANY($1::uuid[])", ids)) if ids else 0
-    old = [r["business_id"] for r in await conn.fetch("""
-        SELECT business_id FROM contact.businesses b WHERE b.updated_at < $1
-           AND NOT EXISTS (SELECT 1 FROM contact.contacts k WHERE k.business_id = b.business_id)
-           FOR UPDATE""", cutoff)]
-    if old:
-        linked += count_of(await conn.execute("""
-            UPDATE execution.lead_cards SET business_id = NULL, updated_at = now()
-             WHERE business_id = ANY($1::uuid[])""", old))
-    return {"contacts": removed, "businesses": await delete_unshared_businesses(conn, old),
-            "lead_cards_unlinked": linked}
+    contacts = await conn.fetchrow("""
+        WITH gone AS (DELETE FROM contact.contacts WHERE updated_at < $1 RETURNING contact_id),
+             unlinked AS (UPDATE execution.lead_cards SET contact_id = NULL, updated_at = now()
+                           WHERE contact_id IN (SELECT contact_id FROM gone) RETURNING 1)
+        SELECT (SELECT count(*) FROM gone) AS gone, (SELECT count(*) FROM unlinked) AS unlinked
+        """, cutoff)
+    businesses = await conn.fetchrow("""
+        WITH gone AS (DELETE FROM contact.businesses b WHERE b.updated_at < $1
+                         AND NOT EXISTS (SELECT 1 FROM contact.contacts k
+                                          WHERE k.business_id = b.business_id)
+                      RETURNING business_id),
+             unlinked AS (UPDATE execution.lead_cards SET business_id = NULL, updated_at = now()
+                           WHERE business_id IN (SELECT business_id FROM gone) RETURNING 1)
+        SELECT (SELECT count(*) FROM gone) AS gone, (SELECT count(*) FROM unlinked) AS unlinked
+        """, cutoff)
+    return {"contacts": contacts["gone"], "businesses": businesses["gone"],
+            "lead_cards_unlinked": contacts["unlinked"] + businesses["unlinked"]}
 
 
 async def _provider_responses(conn: asyncpg.Connection,
