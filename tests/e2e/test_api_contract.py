@@ -23,6 +23,7 @@ import pytest
 
 from sxp_cli.processes import services_up
 from tests.support.api import base_url, make_key, wait_ready
+from tests.support.pipeline import scalar
 
 pytestmark = pytest.mark.e2e
 ROOT = Path(__file__).resolve().parents[2]
@@ -44,7 +45,8 @@ def test_the_running_service_serves_exactly_the_committed_document(api) -> None:
 
 
 def test_schemathesis_finds_no_server_error_and_no_schema_violation(api, tmp_path) -> None:
-    key = make_key("admin", name="schemathesis")["key"]
+    made = make_key("admin", name="schemathesis")
+    key, key_id = made["key"], made["id"]
     command = [sys.executable, "-m", "schemathesis.cli", "run", str(DOCUMENT),
                "--url", base_url(api), "--header", f"Authorization: Bearer {key}",
                "--checks", "all", "--exclude-checks", EXCLUDED_CHECKS,
@@ -55,4 +57,7 @@ def test_schemathesis_finds_no_server_error_and_no_schema_violation(api, tmp_pat
     failures = result.stdout.split("FAILURES")[-1][:4000] if "FAILURES" in result.stdout else ""
     summary = result.stdout[-3000:]
     assert result.returncode == 0, failures + summary
-    assert "12/12" in summary, "every operation of the document was tested"
+    assert "14/14" in summary, "every operation of the document was tested"
+    # The fuzzer held an admin key and sent DELETE /v1/subjects/...: it erased nobody.
+    assert scalar(api, "SELECT count(*) FROM compliance.erasures WHERE requested_by = $1",
+                  key_id) == 0
