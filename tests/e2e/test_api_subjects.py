@@ -59,7 +59,7 @@ def test_an_admin_erases_the_person_and_can_read_the_answer_again(test_stack, pe
                              params={"confirm": f"{person['platform']}/{person['username']}"})
         assert answer.status_code in (200, 202), answer.text
         request_id = answer.json()["request_id"]
-        again = poll(lambda: http.get(f"/v1/subjects/erasures/{request_id}"),
+        again = poll(lambda: http.get(f"/v1/erasures/{request_id}"),
                      lambda r: r.status_code == 200, 60)
     assert again.status_code == 200, again.text
     erased = again.json()

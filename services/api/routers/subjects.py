@@ -1,4 +1,4 @@
-"""`DELETE /v1/subjects/{platform}/{username}` and `GET /v1/subjects/erasures/{id}`: erase a
+"""`DELETE /v1/subjects/{platform}/{username}` and `GET /v1/erasures/{id}`: erase a
 person from every tier through the compliance service's command topic, as `sxp forget` does.
 
 The DELETE must repeat its subject in `confirm` (`platform/username`). That query parameter
@@ -20,7 +20,9 @@ from services.api.models import Erasure
 from sxp_common import api_keys, compliance_commands, tracing
 from sxp_common.topics import COMPLIANCE_COMMANDS
 
-router = APIRouter(prefix="/v1/subjects", tags=["compliance"])
+# No prefix: the answer lives at /v1/erasures/{id}, since /v1/subjects/erasures/{id} would be
+# read as a subject (platform "erasures") by the DELETE route.
+router = APIRouter(tags=["compliance"])
 # A handle as ingest stores it, with or without "@" (profile URLs are not taken here).
 HANDLE = r"^@?[A-Za-z0-9_.]{1,30}$"
 
@@ -38,7 +40,7 @@ def answer_model(request_id: str, found: dict[str, Any] | None) -> Erasure:
                    erased=found["erased"])
 
 
-@router.delete("/{platform}/{username}", response_model=Erasure, responses={
+@router.delete("/v1/subjects/{platform}/{username}", response_model=Erasure, responses={
     202: {"model": Erasure, "description": "queued; the compliance service has not answered"},
     **errors(400, *AUTH_ERRORS)})
 async def forget_subject(
@@ -65,7 +67,7 @@ async def forget_subject(
     return JSONResponse(answer.model_dump(mode="json"), status_code=200 if found else 202)
 
 
-@router.get("/erasures/{request_id}", response_model=Erasure,
+@router.get("/v1/erasures/{request_id}", response_model=Erasure,
             responses=errors(404, *AUTH_ERRORS))
 async def get_erasure(request_id: Annotated[uuid.UUID, Path()],
                       caller: Caller = Depends(require(api_keys.ADMIN)),
