@@ -1,12 +1,10 @@
-"""`sxp forget --platform P --username U`: erase a person from every tier, through the
-compliance service's command topic, and wait for its answer."""
+"""`sxp forget --platform P --username U` and `sxp retention run`: through the compliance
+service's command topic, waiting for its answer."""
 
 from __future__ import annotations
 
 import asyncio
 import json
-import uuid
-from datetime import UTC, datetime
 from typing import Annotated, Any
 
 import typer
@@ -14,14 +12,20 @@ from rich.console import Console
 
 from services.ingest.domain import partition_key
 from sxp_cli.queries import poll
-from sxp_common import audit
-from sxp_common.hashing import sha256_hex
-from sxp_common.kafka import make_broker, outgoing, publish_all
+from sxp_common import audit, compliance_commands
+from sxp_common.kafka import make_broker
 from sxp_common.settings import Settings
-from sxp_common.topics import COMPLIANCE_COMMANDS
 
 ANSWER_TIMEOUT_S = 60.0
 console = Console()
+retention_app = typer.Typer(help="Delete what is past its configured age.",
+                            no_args_is_help=True)
+
+
+def cli_requester() -> dict[str, str]:
+    """This user on this host, as the command contracts name a requester."""
+    actor = audit.Actor.cli()
+    return {"kind": actor.kind, "name": actor.name, "instance": actor.instance}
 
 
 def forget_command_record(platform: str, username: str) -> dict[str, Any]:
@@ -29,31 +33,28 @@ def forget_command_record(platform: str, username: str) -> dict[str, Any]:
     key = partition_key(platform, username)
     if key is None:
         raise ValueError(f"not a profile identity: platform {platform!r}, username {username!r}")
-    actor = audit.Actor.cli()
-    return {"request_id": str(uuid.uuid4()), "kind": "FORGET", "identity_hash": sha256_hex(key),
-            "requested_by": {"kind": actor.kind, "name": actor.name, "instance": actor.instance},
-            "requested_at": datetime.now(UTC)}
-
-
-async def _answer(conn: Any, request_id: str) -> dict[str, Any] | None:
-    row = await conn.fetchrow("""SELECT subject_hash, erased FROM compliance.erasures
-                                 WHERE request_id = $1""", request_id)
-    if row is None:
-        return None
-    erased = row["erased"] if isinstance(row["erased"], dict) else json.loads(row["erased"])
-    return {"request_id": request_id, "subject_hash": row["subject_hash"], "erased": erased}
+    return compliance_commands.forget_command(key, cli_requester())
 
 
 async def send_and_wait(settings: Settings, command: dict[str, Any]) -> dict[str, Any] | None:
+    """Send a compliance command and wait for the service's recorded answer (None: none yet)."""
     broker = make_broker(settings, "cli")
     await broker.connect()
     try:
-        await publish_all(broker, [outgoing(COMPLIANCE_COMMANDS, command["request_id"],
-                                            command)])
+        await compliance_commands.send_command(broker, command)
     finally:
         await broker.stop()
-    return await poll(settings, lambda conn: _answer(conn, command["request_id"]),
+    fetch = (compliance_commands.retention_answer
+             if command["kind"] == compliance_commands.RETENTION
+             else compliance_commands.erasure_answer)
+    return await poll(settings, lambda conn: fetch(conn, command["request_id"]),
                       ANSWER_TIMEOUT_S)
+
+
+def _no_answer(command: dict[str, Any]) -> ValueError:
+    return ValueError(f"request {command['request_id']} queued, but the compliance service "
+                      f"did not answer in {ANSWER_TIMEOUT_S:.0f}s; is `sxp services up` "
+                      f"running?")
 
 
 def forget(
@@ -66,12 +67,34 @@ def forget(
     command = forget_command_record(platform, username)
     answer = asyncio.run(send_and_wait(Settings(), command))
     if answer is None:
-        raise ValueError(f"request {command['request_id']} queued, but the compliance service "
-                         f"did not answer in {ANSWER_TIMEOUT_S:.0f}s; is `sxp services up` "
-                         f"running?")
+        raise _no_answer(command)
     if as_json:
         print(json.dumps(answer))
         return
     rows = ", ".join(f"{n} {t}" for t, n in answer["erased"].items() if n) or "no stored rows"
     console.print(f"forgotten: {rows}; the identity is suppressed (subject "
                   f"{answer['subject_hash'][:12]}…)")
+
+
+@retention_app.command("run")
+def retention_run(
+    dry_run: Annotated[bool, typer.Option("--dry-run", help="Count what is past its age; "
+                                                            "delete nothing.")] = False,
+    as_json: Annotated[bool, typer.Option("--json")] = False,
+) -> None:
+    """Ask the compliance service to delete Tier 2 records and provider answers past their
+    age, and profiles and lead cards not seen for the unseen age (its SXP_RETENTION_*
+    settings); audited by counts."""
+    command = compliance_commands.retention_command(cli_requester(), dry_run)
+    answer = asyncio.run(send_and_wait(Settings(), command))
+    if answer is None:
+        raise _no_answer(command)
+    if as_json:
+        print(json.dumps(answer))
+        return
+    verb = "would delete" if dry_run else "deleted"
+    for rule, tables in answer["deleted"].items():
+        cutoff = answer["cutoffs"].get(rule)
+        rows = ", ".join(f"{n} {t}" for t, n in tables.items() if n) or "nothing"
+        when = f"before {cutoff}" if cutoff else "kept forever"
+        console.print(f"{rule} ({when}): {verb} {rows}")

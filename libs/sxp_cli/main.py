@@ -46,8 +46,10 @@ from sxp_cli.replay_cmd import register as register_service_replays  # noqa: E40
 
 app.add_typer(deadletter_app, name="deadletter")
 from sxp_cli.forget_cmd import forget as forget_command  # noqa: E402
+from sxp_cli.forget_cmd import retention_app  # noqa: E402
 
 app.command("forget")(forget_command)
+app.add_typer(retention_app, name="retention")
 
 register_service_replays(replay_app)
 app.add_typer(replay_app, name="replay")

@@ -95,13 +95,38 @@ def status(
         err_console.print(f"[red]error:[/] {escape(str(exc))}")
         raise typer.Exit(1) from None
     retention = _topic_retention(current)
+    lifecycle = _exports_lifecycle(current)
     if as_json:
         # Plain print: rich would wrap or colour the JSON.
-        print(json.dumps({**current.to_json(), "topics": retention}))
+        document = current.to_json()
+        document["s3"]["exports_lifecycle"] = lifecycle
+        print(json.dumps({**document, "topics": retention}))
         return
     console.print(_table(current))
     if retention:
         console.print(_retention_table(retention))
+    if lifecycle:
+        console.print(f"exports lifecycle: {_lifecycle_line(lifecycle)}")
+
+
+def _exports_lifecycle(current: StackStatus) -> dict[str, object]:
+    """The exports prefix's lifecycle rule as the store reports it; empty while it is down."""
+    from sxp_stack.manager import exports_lifecycle
+
+    if not current.s3.running:
+        return {}
+    try:
+        return exports_lifecycle()
+    except Exception:  # the store went away between the two reads: show the stack alone
+        return {}
+
+
+def _lifecycle_line(lifecycle: dict[str, object]) -> str:
+    if "refused" in lifecycle:
+        return f"refused by the store ({lifecycle['refused']}): exports do not expire"
+    days = lifecycle.get("expiration_days")
+    expiry = f"expire after {days} days" if days else "kept forever (no rule)"
+    return f"{lifecycle['prefix']} {expiry}"
 
 
 def _topic_retention(current: StackStatus) -> dict[str, dict[str, str | None]]:

@@ -34,10 +34,13 @@ PROFILES_PUBLISHED = "profiles_published"
 SERVICE_REPLAYED = "service_replayed"
 DEADLETTERS_REDRIVEN = "deadletters_redriven"
 SUBJECT_ERASED = "subject_erased"
+# Rows past their configured age deleted by the compliance service: counts per rule and table.
+RETENTION_APPLIED = "retention_applied"
 # Tier 2 contact values left the system in an API response: who saw which cards, never what.
 CONTACTS_VIEWED = "contacts_viewed"
 EVENT_TYPES = (
     PROFILES_PUBLISHED, SERVICE_REPLAYED, DEADLETTERS_REDRIVEN, SUBJECT_ERASED, CONTACTS_VIEWED,
+    RETENTION_APPLIED,
     ENRICHMENT_REQUESTED, ENRICHMENT_APPROVED, ENRICHMENT_REFUSED,
     ENRICHMENT_STARTED, ENRICHMENT_COMPLETED, ENRICHMENT_FAILED, HANDOFF_EMITTED, HANDOFF_FAILED,
 )

@@ -285,7 +285,8 @@ class RequestExport(ConsumedEvent):
 
 @dataclass(frozen=True)
 class ComplianceCommand(ConsumedEvent):
-    """sxp.compliance.commands.v1: forget one subject (by identity hash, never by name)."""
+    """sxp.compliance.commands.v1 (r1-r2): forget one subject (by identity hash, never by
+    name), or apply the retention ages (RETENTION, r2, optionally a dry run)."""
 
     TOPIC: ClassVar[str] = COMPLIANCE_COMMANDS
     request_id: str
@@ -293,6 +294,7 @@ class ComplianceCommand(ConsumedEvent):
     identity_hash: str
     requested_by: Requester
     requested_at: datetime
+    dry_run: bool
 
 
 EVENT_TYPES: tuple[type[ConsumedEvent], ...] = (

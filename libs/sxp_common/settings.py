@@ -118,17 +118,27 @@ class Settings(BaseSettings):
     # Fault injection for tests: services (comma-separated) that exit right after a commit
     # that staged events, before the outbox relays them. Empty in every real deployment.
     fault_after_commit: str = ""
+    # The key of the suppression list's HMAC (forgotten identities are kept only as keyed
+    # hashes); a local default, a secret in every deployment.
+    suppression_secret: str = "sxp-local-suppression"
     # Topic retention in days (0 or less: forever), applied by the topic management to new
     # and existing topics. Tier 1 is rebuilt from the submitted and raw topics; the lead-batch
     # topic keeps at least the handoff promise's 30 days; the other pipeline topics (cards,
     # enrichment, dead letters, commands) keep what a replay or a redrive needs. The audit
     # topic is compacted and kept forever, whatever is set here.
-    # The key of the suppression list's HMAC (forgotten identities are kept only as keyed
-    # hashes); a local default, a secret in every deployment.
-    suppression_secret: str = "sxp-local-suppression"
     retention_tier1_days: float = 365.0
     retention_lead_batch_days: float = 30.0
     retention_pipeline_days: float = 30.0
+    # Row retention in days (0 or less: kept forever), applied by `sxp retention run` (the
+    # compliance service's RETENTION command, a scheduled job in each deployment): contacts
+    # and businesses (Tier 2) not written for that long, provider answers fetched that long
+    # ago, and profiles (with their lead cards) not seen in a submission for that long. The
+    # exports prefix of the bucket expires its objects after the exports age (a bucket
+    # lifecycle rule).
+    retention_tier2_days: float = 365.0
+    retention_provider_responses_days: float = 90.0
+    retention_unseen_days: float = 365.0
+    retention_exports_days: float = 90.0
 
     @field_validator("retention_lead_batch_days")
     @classmethod

@@ -16,7 +16,8 @@ from sxp_stack.paths import StackPaths, redact
 from sxp_stack.postgres import PostgresComponent
 from sxp_stack.sandbox import SandboxComponent
 
-__all__ = ["StackError", "StackStatus", "stack_down", "stack_status", "stack_up"]
+__all__ = ["StackError", "StackStatus", "exports_lifecycle", "stack_down", "stack_status",
+           "stack_up"]
 
 
 @dataclass(frozen=True)
@@ -154,3 +155,9 @@ def stack_status(settings: Settings | None = None) -> StackStatus:
     """What runs now, without starting or stopping anything."""
     settings, _paths, components = _setup(settings, quiet)
     return _collect(settings, components)
+
+
+def exports_lifecycle(settings: Settings | None = None) -> dict[str, object]:
+    """The bucket's exports lifecycle as the object store reports it (GetBucketLifecycle)."""
+    settings, paths, _ = _setup(settings, quiet)
+    return ObjectStoreComponent(settings, paths, quiet).lifecycle()

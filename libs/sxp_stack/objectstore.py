@@ -76,6 +76,7 @@ class ObjectStoreComponent(LocalServer):
         self.access_key = settings.s3_access_key
         self.secret_key = settings.s3_secret_key
         self.region = settings.s3_region
+        self.exports_days = settings.retention_exports_days
         self.paths = paths
         self.report = report
         self.data = paths.data / "s3"
@@ -216,23 +217,35 @@ class ObjectStoreComponent(LocalServer):
         return known >= on_disk
 
     def provision(self) -> None:
-        """Create the exports bucket when missing."""
+        """Create the exports bucket when missing, and give its exports prefix the lifecycle
+        rule of SXP_RETENTION_EXPORTS_DAYS (a store that refuses it is reported, not fatal)."""
         from botocore.exceptions import ClientError
+
+        from sxp_common.bucket_lifecycle import apply_exports_lifecycle
 
         client = self.client()
         try:
             client.head_bucket(Bucket=self.bucket)
-            return
         except ClientError as exc:
             if exc.response.get("Error", {}).get("Code") not in ("404", "NoSuchBucket"):
                 raise hook_failed(f"checking bucket {self.bucket}", exc, self.paths.logs /
                                   "stack.log") from None
-        self.report(self.name, f"creating bucket {self.bucket}")
-        try:
-            client.create_bucket(Bucket=self.bucket)
-        except ClientError as exc:
-            raise hook_failed(f"creating bucket {self.bucket}", exc, self.paths.logs /
-                              "stack.log") from None
+            self.report(self.name, f"creating bucket {self.bucket}")
+            try:
+                client.create_bucket(Bucket=self.bucket)
+            except ClientError as exc:
+                raise hook_failed(f"creating bucket {self.bucket}", exc, self.paths.logs /
+                                  "stack.log") from None
+        state = apply_exports_lifecycle(client, self.bucket, self.exports_days)
+        if "refused" in state:
+            self.report(self.name, f"the store refused the exports lifecycle rule "
+                                   f"({state['refused']}); exports do not expire")
+
+    def lifecycle(self) -> dict[str, object]:
+        """The exports prefix's lifecycle as the store reports it."""
+        from sxp_common.bucket_lifecycle import lifecycle_status
+
+        return lifecycle_status(self.client(), self.bucket)
 
     def request_stop(self) -> None:
         """SIGTERM; weed stops its servers in order."""

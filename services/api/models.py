@@ -268,3 +268,12 @@ class Resend(BaseModel):
     state: Literal["pending", "done", "failed"]
     error: str | None = None
     outcomes: list[ResendOutcome] = Field(default_factory=list)
+
+
+class Erasure(BaseModel):
+    """The compliance service's answer to an erasure; `state` pending until it has erased."""
+
+    request_id: str
+    state: Literal["pending", "answered"]
+    subject_hash: str | None = None
+    erased: dict[str, int] = Field(default_factory=dict)

@@ -1,4 +1,5 @@
-"""Erasure SQL: one subject's rows out of every tier, in one transaction, as sxp_compliance."""
+"""Erasure SQL: a subject's rows (or, for retention, many cards' and profiles') out of every
+tier, inside the caller's transaction, as sxp_compliance."""
 
 from __future__ import annotations
 
@@ -24,55 +25,85 @@ async def erase_subject(conn: asyncpg.Connection, identity_hash: str) -> dict[st
         return {"lead_card_ids": [], "erased": erased}
     card = subject["lead_card_id"]
     if card is not None:
-        erased["handoff_documents"] = await _rewrite_documents(conn, card)
-        erased["enrichment_items"] = await _rewrite_items(conn, card)
-        erased.update(await _delete_card(conn, card, subject["business_id"]))
-    erased["profile_versions"] = _count(await conn.execute(
-        "DELETE FROM social.raw_social_profile_versions WHERE profile_id = $1",
-        subject["profile_id"]))
-    erased["profiles"] = _count(await conn.execute(
-        "DELETE FROM social.raw_social_profiles WHERE profile_id = $1", subject["profile_id"]))
+        erased.update(await delete_cards(conn, [card]))
+    erased.update(await delete_profiles(conn, [subject["profile_id"]]))
     return {"lead_card_ids": [str(card)] if card is not None else [], "erased": erased}
 
 
-async def _delete_card(conn: asyncpg.Connection, card: Any, business: Any) -> dict[str, int]:
-    counts = {
-        "handoff_items": "DELETE FROM execution.handoff_items WHERE lead_card_id = $1",
-        "provider_responses": "DELETE FROM contact.provider_responses WHERE lead_card_id = $1",
-        "contacts": "DELETE FROM contact.contacts WHERE lead_card_id = $1",
-        "lead_cards": "DELETE FROM execution.lead_cards WHERE lead_card_id = $1",
+async def delete_cards(conn: asyncpg.Connection, cards: list[Any]) -> dict[str, int]:
+    """Delete these lead cards and what hangs off them (handoff items, audience rows, the
+    contact, provider answers, a business nobody else points at), after taking them out of
+    the stored batch documents and enrichment items; rows removed per table."""
+    businesses = [r["business_id"] for r in await conn.fetch(
+        """SELECT DISTINCT business_id FROM execution.lead_cards
+            WHERE lead_card_id = ANY($1::uuid[]) AND business_id IS NOT NULL""", cards)]
+    erased = {"handoff_documents": await _rewrite_documents(conn, cards),
+              "enrichment_items": await _rewrite_items(conn, cards)}
+    statements = {
+        # Memberships would go with the card (ON DELETE CASCADE); qualifications have no
+        # foreign key and would not: both are deleted here, and counted.
+        "audience_members": "DELETE FROM audience.members WHERE lead_card_id = ANY($1::uuid[])",
+        "audience_qualifications":
+            "DELETE FROM audience.qualifications WHERE lead_card_id = ANY($1::uuid[])",
+        "handoff_items": "DELETE FROM execution.handoff_items WHERE lead_card_id = ANY($1::uuid[])",
+        "provider_responses":
+            "DELETE FROM contact.provider_responses WHERE lead_card_id = ANY($1::uuid[])",
+        "contacts": "DELETE FROM contact.contacts WHERE lead_card_id = ANY($1::uuid[])",
+        "lead_cards": "DELETE FROM execution.lead_cards WHERE lead_card_id = ANY($1::uuid[])",
     }
-    erased = {table: _count(await conn.execute(sql, card)) for table, sql in counts.items()}
-    # A business another card or contact still points at is theirs too: it stays.
-    erased["businesses"] = _count(await conn.execute("""
-        DELETE FROM contact.businesses b WHERE b.business_id = $1
-           AND NOT EXISTS (SELECT 1 FROM contact.contacts k WHERE k.business_id = b.business_id)
-           AND NOT EXISTS (SELECT 1 FROM execution.lead_cards c
-                            WHERE c.business_id = b.business_id)""", business)) if business else 0
+    for table, sql in statements.items():
+        erased[table] = count_of(await conn.execute(sql, cards))
+    erased["businesses"] = await delete_unshared_businesses(conn, businesses)
     return erased
 
 
-async def _rewrite_documents(conn: asyncpg.Connection, card: Any) -> int:
+async def delete_unshared_businesses(conn: asyncpg.Connection, businesses: list[Any]) -> int:
+    """Delete these businesses unless a card or contact still points at them (a business
+    another card or contact points at is theirs too: it stays)."""
+    if not businesses:
+        return 0
+    return count_of(await conn.execute("""
+        DELETE FROM contact.businesses b WHERE b.business_id = ANY($1::uuid[])
+           AND NOT EXISTS (SELECT 1 FROM contact.contacts k WHERE k.business_id = b.business_id)
+           AND NOT EXISTS (SELECT 1 FROM execution.lead_cards c
+                            WHERE c.business_id = b.business_id)""", businesses))
+
+
+async def delete_profiles(conn: asyncpg.Connection, profiles: list[Any]) -> dict[str, int]:
+    """Delete these Tier 1 profiles and their versions (their cards must be gone already)."""
+    return {
+        "profile_versions": count_of(await conn.execute(
+            "DELETE FROM social.raw_social_profile_versions WHERE profile_id = ANY($1::uuid[])",
+            profiles)),
+        "profiles": count_of(await conn.execute(
+            "DELETE FROM social.raw_social_profiles WHERE profile_id = ANY($1::uuid[])",
+            profiles)),
+    }
+
+
+async def _rewrite_documents(conn: asyncpg.Connection, cards: list[Any]) -> int:
     rows = await conn.fetch("""
         SELECT b.batch_id, b.document FROM execution.handoff_batches b
          WHERE b.document IS NOT NULL AND b.batch_id IN (
-               SELECT batch_id FROM execution.handoff_items WHERE lead_card_id = $1)
-         FOR UPDATE""", card)
+               SELECT batch_id FROM execution.handoff_items WHERE lead_card_id = ANY($1::uuid[]))
+         FOR UPDATE""", cards)
+    gone = {str(card) for card in cards}
     for row in rows:
-        text, checksum, _ = document_without(row["document"], {str(card)})
+        text, checksum, _ = document_without(row["document"], gone)
         await conn.execute("""UPDATE execution.handoff_batches SET document = $2, checksum = $3,
                               updated_at = now() WHERE batch_id = $1""",
                            row["batch_id"], text, checksum)
     return len(rows)
 
 
-async def _rewrite_items(conn: asyncpg.Connection, card: Any) -> int:
+async def _rewrite_items(conn: asyncpg.Connection, cards: list[Any]) -> int:
     rows = await conn.fetch("""SELECT batch_id, items FROM enrichment.batches
-                               WHERE $1 = ANY(lead_card_ids) FOR UPDATE""", card)
+                               WHERE lead_card_ids && $1::uuid[] FOR UPDATE""", cards)
+    gone = {str(card) for card in cards}
     for row in rows:
         items = row["items"] if isinstance(row["items"], list) else json.loads(row["items"])
         await conn.execute("UPDATE enrichment.batches SET items = $2::jsonb WHERE batch_id = $1",
-                           row["batch_id"], json.dumps(items_without(items, {str(card)})))
+                           row["batch_id"], json.dumps(items_without(items, gone)))
     return len(rows)
 
 
@@ -94,6 +125,6 @@ async def record_answer(conn: asyncpg.Connection, request_id: str, subject: str,
                        request_id, subject, requested_by, json.dumps(erased))
 
 
-def _count(status: str) -> int:
+def count_of(status: str) -> int:
     """Rows of a DELETE's status line ("DELETE 3")."""
     return int(status.split()[-1])

@@ -122,6 +122,7 @@ SAMPLES: dict[str, dict[str, Any]] = {
         "request_id": "6e2d4a8f-2222-4c3b-8d4e-0123456789ab", "kind": "FORGET",
         "identity_hash": "ab" * 32,
         "requested_by": {"kind": "cli", "name": "dpo", "instance": "laptop"}, "requested_at": T0,
+        "dry_run": False,
     },
     "sxp.erasures.v1": {
         "erasure_id": "6e2d4a8f-2222-4c3b-8d4e-0123456789ab", "subject_hash": "cd" * 32,

@@ -4,6 +4,7 @@ in any table, the platforms are told, and the identity is refused when published
 from __future__ import annotations
 
 import json
+import uuid
 from pathlib import Path
 from typing import Any
 
@@ -27,7 +28,7 @@ pytestmark = pytest.mark.e2e
 TEXT_COLUMNS = """
 SELECT table_schema, table_name, column_name FROM information_schema.columns
  WHERE table_schema IN ('social', 'execution', 'contact', 'enrichment', 'audit', 'ops',
-                        'compliance')
+                        'compliance', 'audience')
    AND data_type IN ('text', 'character varying', 'jsonb', 'json', 'ARRAY')"""
 
 
@@ -95,8 +96,29 @@ def unique(settings: Any, person: dict[str, Any], needle: str) -> bool:
     return others == 0 and shared == 0 and business == 0
 
 
+def audience_rows(settings: Any, subject: dict[str, Any]) -> None:
+    """The subject as a member of an audience and qualified for it, with its name quoted in
+    the reasons. The audience service is not on this branch yet, so the rows are written as
+    the owner, in the shape migration 0009 gives them (qualifications have no foreign key:
+    only an explicit delete removes them)."""
+    audience = str(uuid.uuid4())
+    digest = "0" * 64
+    query(settings, """INSERT INTO audience.audiences (audience_id, name, criteria, criteria_hash)
+                       VALUES ($1::uuid, $2, '{}'::jsonb, $3)""",
+          audience, f"forget-{audience[:8]}", digest)
+    query(settings, """INSERT INTO audience.members (audience_id, lead_card_id, criteria_hash,
+                       card_revision) VALUES ($1::uuid, $2::uuid, $3, 1)""",
+          audience, subject["id"], digest)
+    query(settings, """INSERT INTO audience.qualifications (audience_id, lead_card_id,
+                       content_hash, criteria_hash, cache_key, score, reasons, scorer)
+                       VALUES ($1::uuid, $2::uuid, $3, $3, $4, 0.9, $5::jsonb, 'test')""",
+          audience, subject["id"], digest, f"forget-{audience}",
+          json.dumps({"evidence": subject["needles"][:2]}))
+
+
 @pytest.fixture(scope="module")
 def forgotten(test_stack: Any, subject: dict[str, Any]) -> dict[str, Any]:
+    audience_rows(test_stack, subject)
     result = sxp("forget", "--platform", subject["platform"], "--username", subject["username"],
                  "--json")
     assert result.returncode == 0, result.stderr
@@ -107,6 +129,8 @@ def test_no_table_holds_the_persons_handle_name_or_contact_values(test_stack, su
                                                                   forgotten) -> None:
     assert forgotten["erased"]["profiles"] == 1 and forgotten["erased"]["lead_cards"] == 1
     assert forgotten["erased"]["contacts"] == 1
+    assert forgotten["erased"]["audience_members"] == 1
+    assert forgotten["erased"]["audience_qualifications"] == 1
     for needle in subject["needles"]:
         assert occurrences(test_stack, needle) == [], needle
 

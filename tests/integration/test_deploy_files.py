@@ -144,7 +144,7 @@ def test_dockerignore_keeps_state_and_secrets_out_of_the_build_context() -> None
 
 ENUMS = {
     "region": {"ams", "nyc", "fra", "sfo", "sgp", "blr", "tor", "lon", "syd"},
-    "kind": {"PRE_DEPLOY", "POST_DEPLOY", "FAILED_DEPLOY"},
+    "kind": {"PRE_DEPLOY", "POST_DEPLOY", "FAILED_DEPLOY", "SCHEDULED"},
     "engine": {"PG", "MYSQL", "REDIS", "MONGODB", "KAFKA", "OPENSEARCH", "VALKEY"},
     "scope": {"RUN_TIME", "BUILD_TIME", "RUN_AND_BUILD_TIME"},
     "type": {"GENERAL", "SECRET"},
@@ -172,7 +172,8 @@ SCHEMA: dict[str, set[str]] = {
              "static_sites", "functions", "domains", "ingress", "egress", "features",
              "maintenance"},
     "workers": SOURCE | {"autoscaling", "liveness_health_check"},
-    "jobs": SOURCE | {"kind"},
+    "jobs": SOURCE | {"kind", "schedule"},
+    "schedule": {"cron", "time_zone"},
     "services": SOURCE | {"autoscaling", "http_port", "protocol", "routes", "health_check", "cors",
                           "internal_ports", "liveness_health_check"},
     "databases": {"name", "engine", "version", "size", "num_nodes", "production", "cluster_name",
@@ -257,6 +258,22 @@ def test_spec_bootstraps_before_each_deploy(env: str) -> None:
     jobs = {j["name"]: j for j in spec(env)["jobs"]}
     assert jobs["bootstrap"]["kind"] == "PRE_DEPLOY"
     assert jobs["bootstrap"]["run_command"] == "python -m sxp_common.bootstrap"
+
+
+@pytest.mark.parametrize("env", ENVIRONMENTS)
+def test_spec_runs_retention_as_a_nightly_scheduled_job_with_its_ages(env: str) -> None:
+    document = spec(env)
+    job = {j["name"]: j for j in document["jobs"]}["retention"]
+    assert job["kind"] == "SCHEDULED"
+    assert job["run_command"] == "sxp retention run --json"
+    fields = job["schedule"]["cron"].split()
+    assert len(fields) == 5 and fields[2:] == ["*", "*", "*"], "once a day"
+    assert all(f.isdigit() for f in fields[:2]) and job["schedule"]["time_zone"] == "UTC"
+    ages = {e["key"]: float(e["value"]) for e in document["envs"]
+            if e["key"].startswith("SXP_RETENTION_") and e["key"] != "SXP_RETENTION_TIER1_DAYS"}
+    assert set(ages) >= {"SXP_RETENTION_TIER2_DAYS", "SXP_RETENTION_PROVIDER_RESPONSES_DAYS",
+                         "SXP_RETENTION_UNSEEN_DAYS", "SXP_RETENTION_EXPORTS_DAYS"}
+    assert all(days > 0 for days in ages.values()), "every environment expires its rows"
 
 
 @pytest.mark.parametrize("env", ENVIRONMENTS)

@@ -60,7 +60,8 @@ def test_status_json_prints_exactly_one_object(stack: StackStatus) -> None:
     assert result.exit_code == 0, result.output
     payload = json.loads(result.output)
     assert set(payload) == {"kafka", "postgres", "s3", "sandbox", "topics"}
-    assert set(payload["s3"]) == {"endpoint", "bucket", "access_key", "secret_key", "running"}
+    assert set(payload["s3"]) == {"endpoint", "bucket", "access_key", "secret_key", "running",
+                                  "exports_lifecycle"}
     assert set(payload["sandbox"]) == {"apollo", "skiptrace", "receiver"}
     assert all(p["running"] for p in payload["sandbox"].values())
 
