@@ -333,9 +333,9 @@ def test_the_topic_carries_valid_avro_batches_of_exactly_the_claimed_revisions(
     assert seen and claimed == set(seen)
 
 
-@pytest.mark.xfail(strict=False, reason="open defect: in full-suite runs one card of this job "
-                   "is in two different queue batches at one revision (257 vs 256); cause not "
-                   "found yet (see the session note)")
+@pytest.mark.xfail(strict=False, reason="test interference: test_determinism's TRUNCATE drops "
+                   "the handoff claims of cards already on the topic, and fresh_profiles may "
+                   "reuse such a wiped identity, whose rebuilt card restarts at revision 1")
 def test_no_card_is_on_the_topic_twice_at_one_revision(stack, job_id: str) -> None:
     # A card goes out again when its revision moves (enriched, relabeled), never twice at one.
     seen = our_queue_cards(stack, job_id)
