@@ -12,10 +12,10 @@ import pytest
 
 from sxp_cli.fixtures import write_jsonl
 from sxp_cli.processes import services_up
-from sxp_common.enrichment_policy import load_policy
 from sxp_common.topics import ERASURES, PROFILES_REJECTED
 from tests.support.pipeline import (
     decoded_topic,
+    enrich_all_allowed,
     fresh_profiles,
     poll,
     publish_and_label,
@@ -52,11 +52,7 @@ def subject(test_stack: Any, tmp_path_factory: pytest.TempPathFactory) -> dict[s
     path = tmp_path_factory.mktemp("forget") / "profiles.jsonl"
     write_jsonl(rows, path)
     job_id = publish_and_label(test_stack, path).job_id
-    labels = [a for label in sorted(load_policy().allowed_labels) for a in ("--label", label)]
-    request = json.loads(sxp("enrich", "request", *labels, "--json").stdout)
-    poll(lambda: scalar(test_stack, """SELECT count(*) FROM enrichment.batches
-                                       WHERE request_id = $1 AND status = 'requested'""",
-                        request["request_id"]), lambda n: n == 0, 180)
+    enrich_all_allowed(test_stack)
     candidates = query(test_stack, """
         SELECT c.platform, c.username, p.display_name, k.email, k.phone, c.lead_card_id::text AS id
           FROM execution.lead_cards c JOIN social.raw_social_profiles p USING (profile_id)

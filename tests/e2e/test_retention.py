@@ -16,8 +16,15 @@ import pytest
 
 from sxp_cli.fixtures import write_jsonl
 from sxp_cli.processes import services_up
-from sxp_common.enrichment_policy import load_policy
-from tests.support.pipeline import fresh_profiles, poll, publish_and_label, query, scalar, sxp
+from tests.support.pipeline import (
+    enrich_all_allowed,
+    fresh_profiles,
+    poll,
+    publish_and_label,
+    query,
+    scalar,
+    sxp,
+)
 
 pytestmark = pytest.mark.e2e
 MARGIN = timedelta(days=10)
@@ -56,11 +63,7 @@ def cards(test_stack: Any, tmp_path_factory: pytest.TempPathFactory) -> list[dic
     path = tmp_path_factory.mktemp("retention") / "profiles.jsonl"
     write_jsonl(fresh_profiles(test_stack, 320, seed=61), path)
     job_id = publish_and_label(test_stack, path).job_id
-    labels = [a for label in sorted(load_policy().allowed_labels) for a in ("--label", label)]
-    request = json.loads(sxp("enrich", "request", *labels, "--json").stdout)
-    poll(lambda: scalar(test_stack, """SELECT count(*) FROM enrichment.batches
-                                       WHERE request_id = $1 AND status = 'requested'""",
-                        request["request_id"]), lambda n: n == 0, 180)
+    enrich_all_allowed(test_stack)
     found = query(test_stack, """
         SELECT c.lead_card_id::text AS card, c.profile_id::text AS profile,
                c.contact_id::text AS contact, c.business_id::text AS business

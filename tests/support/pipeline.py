@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import json
 import time
 from collections.abc import Callable
 from typing import Any, TypeVar
@@ -13,6 +14,7 @@ from services.ingest.domain import partition_key
 from sxp_cli.fixtures import generate_profiles
 from sxp_common import avro
 from sxp_common.db import asyncpg_dsn
+from sxp_common.enrichment_policy import load_policy
 from sxp_common.kafka import read_topic as read_records
 from sxp_common.settings import Settings
 
@@ -155,3 +157,14 @@ def fresh_profiles(settings: Settings, count: int, seed: int) -> list[dict[str, 
     """Generated profiles of identities the stack has never stored. A module that republished
     another's profile would change that module's cards (a new bio, a new label) under it."""
     return unseen(generate_profiles(count, seed=seed), stored_identities(settings))
+
+
+def enrich_all_allowed(settings: Settings) -> str:
+    """`sxp enrich request` for every allowed label, as a user asks it; wait until each batch
+    of the request has settled. Returns the request id."""
+    labels = [a for label in sorted(load_policy().allowed_labels) for a in ("--label", label)]
+    request = json.loads(sxp("enrich", "request", *labels, "--json").stdout)
+    poll(lambda: scalar(settings, """SELECT count(*) FROM enrichment.batches
+                                     WHERE request_id = $1 AND status = 'requested'""",
+                        request["request_id"]), lambda n: n == 0, 180)
+    return str(request["request_id"])
