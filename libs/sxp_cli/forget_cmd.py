@@ -64,16 +64,24 @@ def forget(
 ) -> None:
     """Erase a person from every tier, notify execution platforms on sxp.erasures.v1, and
     refuse the identity from now on (kept only as a keyed hash)."""
-    command = forget_command_record(platform, username)
+    answer = _ask(forget_command_record(platform, username), as_json)
+    if answer is None:
+        return
+    rows = ", ".join(f"{n} {t}" for t, n in answer["erased"].items() if n) or "no stored rows"
+    console.print(f"forgotten: {rows}; the identity is suppressed (subject "
+                  f"{answer['subject_hash'][:12]}…)")
+
+
+def _ask(command: dict[str, Any], as_json: bool) -> dict[str, Any] | None:
+    """Send a compliance command and wait for its answer; print it whole with --json (then
+    None: nothing left to render)."""
     answer = asyncio.run(send_and_wait(Settings(), command))
     if answer is None:
         raise _no_answer(command)
     if as_json:
         print(json.dumps(answer))
-        return
-    rows = ", ".join(f"{n} {t}" for t, n in answer["erased"].items() if n) or "no stored rows"
-    console.print(f"forgotten: {rows}; the identity is suppressed (subject "
-                  f"{answer['subject_hash'][:12]}…)")
+        return None
+    return answer
 
 
 @retention_app.command("run")
@@ -85,12 +93,8 @@ def retention_run(
     """Ask the compliance service to delete Tier 2 records and provider answers past their
     age, and profiles and lead cards not seen for the unseen age (its SXP_RETENTION_*
     settings); audited by counts."""
-    command = compliance_commands.retention_command(cli_requester(), dry_run)
-    answer = asyncio.run(send_and_wait(Settings(), command))
+    answer = _ask(compliance_commands.retention_command(cli_requester(), dry_run), as_json)
     if answer is None:
-        raise _no_answer(command)
-    if as_json:
-        print(json.dumps(answer))
         return
     verb = "would delete" if dry_run else "deleted"
     for rule, tables in answer["deleted"].items():
