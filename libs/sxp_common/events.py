@@ -198,8 +198,9 @@ class Requester:
 
 @dataclass(frozen=True)
 class RequestEnrichment(ConsumedEvent):
-    """sxp.enrichment.commands.v1 (r1-r3): enrich the cards with these labels, or, by `kind`,
-    only say what that would do (DRY_RUN) or close overdue batches (REAP)."""
+    """sxp.enrichment.commands.v1 (r1-r4): enrich the cards with these labels (r4: or the
+    best-qualified `top` members of an audience), or, by `kind`, only say what that would do
+    (DRY_RUN) or close overdue batches (REAP)."""
 
     TOPIC: ClassVar[str] = ENRICHMENT_COMMANDS
     request_id: str
@@ -212,6 +213,8 @@ class RequestEnrichment(ConsumedEvent):
     retry_failed: bool
     kind: str
     older_than_s: float | None
+    audience_id: str | None
+    top: int | None
 
 
 @dataclass(frozen=True)

@@ -65,6 +65,7 @@ SAMPLES: dict[str, dict[str, Any]] = {
         "limit": 1000, "budget_usd": 50.0,
         "requested_by": {"kind": "cli", "name": "ana", "instance": "laptop"}, "requested_at": T0,
         "retry_failed": True, "kind": "DRY_RUN", "older_than_s": None,
+        "audience_id": "0b9a3c1e-6666-5f70-8a81-0123456789ab", "top": 50,
     },
     "sxp.enrichment.requested.v1": {
         "batch_id": "b-1", "request_id": "r-1", "created_at": T0, "reserved_usd": 0.45,
