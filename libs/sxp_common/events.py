@@ -276,7 +276,8 @@ class EnrichmentBatchCompleted(ConsumedEvent):
 
 @dataclass(frozen=True)
 class RequestExport(ConsumedEvent):
-    """sxp.export.commands.v1: export what is ready, or re-send one batch."""
+    """sxp.export.commands.v1 (r1-r2): export what is ready (r2: of one audience), or re-send
+    one batch."""
 
     TOPIC: ClassVar[str] = EXPORT_COMMANDS
     command_id: str
@@ -284,6 +285,7 @@ class RequestExport(ConsumedEvent):
     resend_batch_id: str | None
     requested_by: Requester
     requested_at: datetime
+    audience_id: str | None
 
 
 @dataclass(frozen=True)

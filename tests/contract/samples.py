@@ -113,11 +113,13 @@ SAMPLES: dict[str, dict[str, Any]] = {
                          "industry": "hospitality_food", "phone": None},
             "revision": 3,
         }],
+        "audience_id": "0b9a3c1e-6666-5f70-8a81-0123456789ab", "criteria_hash": "ef" * 32,
     },
     "sxp.export.commands.v1": {
         "command_id": "5d1c3f7e-1111-4b2a-9c3d-0123456789ab", "transport": "queue",
         "resend_batch_id": None,
         "requested_by": {"kind": "cli", "name": "ops", "instance": "laptop"}, "requested_at": T0,
+        "audience_id": "0b9a3c1e-6666-5f70-8a81-0123456789ab",
     },
     "sxp.compliance.commands.v1": {
         "request_id": "6e2d4a8f-2222-4c3b-8d4e-0123456789ab", "kind": "FORGET",
