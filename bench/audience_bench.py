@@ -159,6 +159,12 @@ async def label_stream(settings: Any, batches: int) -> dict[str, Any]:
                                                 labeled_event(r, now)) for r in rows])
             changed_at.update({str(r["lead_card_id"]): committed for r in rows})
             await asyncio.sleep(max(0.0, PERIOD_S - (time.perf_counter() - tick)))
+        # Only cards with 1,000 followers or more can join (the criteria's follower floor).
+        expected = await conn.fetchval(
+            """SELECT count(*) FROM execution.lead_cards c
+               JOIN social.raw_social_profiles p ON p.profile_id = c.profile_id
+               WHERE c.lead_card_id = ANY($1::uuid[]) AND p.followers >= 1000""",
+            list(changed_at))
         deadline = time.monotonic() + 300
         joined: dict[str, float] = {}
         while time.monotonic() < deadline:
@@ -168,14 +174,13 @@ async def label_stream(settings: Any, batches: int) -> dict[str, Any]:
                    WHERE m.audience_id = $1::uuid AND m.lead_card_id = ANY($2::uuid[])""",
                 audience_id, list(changed_at))
             joined = {r["id"]: float(r["t"]) for r in rows}
-            if len(joined) >= len(changed_at):
+            if len(joined) >= expected:
                 break
             await asyncio.sleep(0.5)
         floor = await _floor(conn, audience_id, min(batches, 20))
     finally:
         await broker.stop()
         await conn.close()
-    # Cards whose followers keep them out (under 1,000) never join: not counted.
     latencies = [max(0.0, joined[c] - t) for c, t in changed_at.items() if c in joined]
     return {"label_changes": len(changed_at), "joined": len(latencies),
             "p50_s": round(statistics.median(latencies), 3),
