@@ -34,6 +34,7 @@ bench: install
 	$(PY) bench/pipeline_bench.py
 	$(PY) bench/labeler_bench.py
 	$(PY) bench/redaction_bench.py
+	$(PY) bench/audience_bench.py
 
 # Cost as work grows: 1,000,000 profiles by default (PROFILES=N for a smaller run); minutes.
 bench-scale: install

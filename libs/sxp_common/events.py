@@ -22,6 +22,7 @@ from typing import Any, ClassVar, TypeVar, cast
 from sxp_common import avro
 from sxp_common.kafka import InboundRecord, Outgoing, dead_letter
 from sxp_common.topics import (
+    AUDIENCE_COMMANDS,
     AUDIT,
     COMPLIANCE_COMMANDS,
     ENRICHMENT_COMMANDS,
@@ -300,10 +301,26 @@ class ComplianceCommand(ConsumedEvent):
     requested_at: datetime
 
 
+@dataclass(frozen=True)
+class AudienceCommand(ConsumedEvent):
+    """sxp.audience.commands.v1: create, update, delete or qualify one audience, by name."""
+
+    TOPIC: ClassVar[str] = AUDIENCE_COMMANDS
+    request_id: str
+    action: str
+    name: str
+    description: str | None
+    criteria_json: str | None
+    scorer: str | None
+    top: int | None
+    requested_by: str
+    requested_at: datetime
+
+
 EVENT_TYPES: tuple[type[ConsumedEvent], ...] = (
     ProfileSubmitted, RawProfileStored, LeadCardStructured, LeadCardLabeled, AuditEvent,
     RequestEnrichment, EnrichmentBatchRequested, EnrichmentBatchCompleted, RequestExport,
-    ComplianceCommand,
+    ComplianceCommand, AudienceCommand,
 )
 MODELS: dict[str, type[ConsumedEvent]] = {model.TOPIC: model for model in EVENT_TYPES}
 

@@ -130,4 +130,11 @@ SAMPLES: dict[str, dict[str, Any]] = {
         "erasure_id": "6e2d4a8f-2222-4c3b-8d4e-0123456789ab", "subject_hash": "cd" * 32,
         "lead_card_ids": ["1f2e3d4c-5555-5b6a-9c8d-0123456789ab"], "erased_at": T0,
     },
+    "sxp.audience.commands.v1": {
+        "request_id": "7f3e5b9a-3333-4d4c-9e5f-0123456789ab", "action": "CREATE",
+        "name": "fitness-tiktok-mid", "description": "Fitness creators on TikTok, 10k-100k",
+        "criteria_json": '{"all": [{"platform": "tiktok"}, {"tribe": "fitness_wellness"}, '
+                         '{"followers": {"min": 10000, "max": 100000}}]}',
+        "scorer": None, "top": None, "requested_by": "cli:ops@laptop", "requested_at": T0,
+    },
 }
