@@ -13,7 +13,15 @@ from fastapi import FastAPI
 
 from services.api.deps import ApiContext
 from services.api.domain import RateLimiter
-from services.api.routers import batches, enrichment, health, lead_cards, pools, profiles
+from services.api.routers import (
+    audiences,
+    batches,
+    enrichment,
+    health,
+    lead_cards,
+    pools,
+    profiles,
+)
 from sxp_common import avro, tracing
 from sxp_common.db import create_service_pool
 from sxp_common.kafka import broker_options
@@ -77,7 +85,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     # Including the router merges its lifespan: the pool opens, then the broker starts.
     app = FastAPI(title="sxp-api", version=VERSION, description=DESCRIPTION)
     app.state.ctx = ctx
-    for module in (health, profiles, lead_cards, pools, enrichment, batches):
+    for module in (health, profiles, lead_cards, pools, enrichment, batches, audiences):
         app.include_router(module.router)
     app.include_router(router)
     return app
