@@ -35,6 +35,7 @@ bench: install
 	$(PY) bench/labeler_bench.py
 	$(PY) bench/redaction_bench.py
 	$(PY) bench/api_bench.py
+	$(PY) bench/audience_bench.py
 
 # Schemathesis against the running API (after `sxp stack up` and `sxp services up`), from its
 # committed OpenAPI document, with a key it makes and revokes; EXAMPLES=N per operation.

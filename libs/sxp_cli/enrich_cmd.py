@@ -19,8 +19,9 @@ from rich.console import Console
 from rich.table import Table
 
 from services.labeler.domain import EXECUTION_LABELS
-from sxp_cli.queries import enrichment, poll
+from sxp_cli.queries import enrichment, poll, reading
 from sxp_common import audit, tracing
+from sxp_common.audience_lookup import audience_by_name
 from sxp_common.enrichment_policy import load_policy
 from sxp_common.kafka import make_broker, outgoing, publish_all
 from sxp_common.settings import Settings
@@ -34,16 +35,32 @@ ANSWER_TIMEOUT_S = 60.0
 
 def build_command(labels: list[str], min_confidence: float | None, limit: int | None,
                   budget_usd: float | None, retry_failed: bool = False,
-                  kind: str = "REQUEST") -> dict[str, Any]:
-    """The REQUEST (or DRY_RUN) command for these options (labels validated, upper-cased)."""
+                  kind: str = "REQUEST", audience_id: str | None = None,
+                  top: int | None = None) -> dict[str, Any]:
+    """The REQUEST (or DRY_RUN) command for these options (labels validated, upper-cased).
+    With an audience the labels may be empty (any allowed label among its members)."""
     wanted = [label.strip().upper() for label in labels]
     unknown = [label for label in wanted if label not in EXECUTION_LABELS]
-    if not wanted or unknown:
+    if (not wanted and audience_id is None) or unknown:
         raise ValueError(f"--label must be one of {', '.join(EXECUTION_LABELS)}; "
                          f"got {', '.join(unknown) or 'none'}")
+    if top is not None and audience_id is None:
+        raise ValueError("--top needs --audience (the best-qualified members of an audience)")
     return {**_command("REQUEST" if kind == "REQUEST" else "DRY_RUN"), "labels": wanted,
             "min_confidence": min_confidence, "limit": limit, "budget_usd": budget_usd,
-            "retry_failed": retry_failed}
+            "retry_failed": retry_failed, "audience_id": audience_id, "top": top}
+
+
+def resolve_audience(settings: Settings, name: str | None) -> str | None:
+    """The id of the live audience called `name` (None for no name), or a one-line error."""
+    if name is None:
+        return None
+
+    async def lookup() -> str:
+        async with reading(settings) as conn:
+            return (await audience_by_name(conn, name)).audience_id
+
+    return asyncio.run(lookup())
 
 
 def build_reap_command(older_than_s: float | None) -> dict[str, Any]:
@@ -99,8 +116,13 @@ def policy(as_json: Annotated[bool, typer.Option("--json")] = False) -> None:
 
 @enrich_app.command("request")
 def request(
-    label: Annotated[list[str], typer.Option("--label", help="Execution label to enrich "
-                                                             "(repeatable).")],
+    label: Annotated[list[str] | None, typer.Option(  # noqa: UP007
+        "--label", help="Execution label to enrich (repeatable; optional with --audience).")
+    ] = None,
+    audience: Annotated[str | None, typer.Option(  # noqa: UP007
+        "--audience", help="Only this audience's members, best-qualified first.")] = None,
+    top: Annotated[int | None, typer.Option(  # noqa: UP007
+        "--top", min=1, help="With --audience: at most this many members.")] = None,
     min_confidence: Annotated[float | None, typer.Option(min=0.0, max=1.0)] = None,  # noqa: UP007
     limit: Annotated[int | None, typer.Option(min=1)] = None,  # noqa: UP007
     budget_usd: Annotated[float | None, typer.Option(min=0.0)] = None,  # noqa: UP007
@@ -115,10 +137,13 @@ def request(
 ) -> None:
     """Ask the gate to enrich approved lead cards; print the batches it queued or why it refused."""
     kind = "DRY_RUN" if dry_run_only else "REQUEST"
-    command = build_command(label, min_confidence, limit, budget_usd, retry_failed, kind)
-    answer = ask_gate(Settings(), command)
+    settings = Settings()
+    command = build_command(label or [], min_confidence, limit, budget_usd, retry_failed, kind,
+                            resolve_audience(settings, audience), top)
+    answer = ask_gate(settings, command)
     refused = answer["refused"]
     result = {"request_id": command["request_id"], "dry_run": dry_run_only,
+              "audience_id": command["audience_id"],
               "status": answer["status"], "approved_count": answer["approved_count"],
               "refused": json.loads(refused) if isinstance(refused, str) else refused,
               "reserved_usd": float(answer["reserved_usd"]), "batches": answer["batches"]}

@@ -14,9 +14,10 @@ from rich.console import Console
 from rich.table import Table
 
 from services.exporter.domain import TRANSPORTS, Outcome
-from sxp_cli.queries import poll
+from sxp_cli.queries import poll, reading
 from sxp_cli.queries.export import export_answer
 from sxp_common import audit, tracing
+from sxp_common.audience_lookup import audience_by_name
 from sxp_common.kafka import make_broker, outgoing, publish_all
 from sxp_common.settings import Settings
 from sxp_common.topics import EXPORT_COMMANDS
@@ -45,8 +46,17 @@ def check_batch_id(batch_id: str) -> str:
 
 
 async def run_export(settings: Settings, transport: str | None, resend_id: str | None,
-                     timeout_s: float = ANSWER_TIMEOUT_S) -> list[Outcome]:
-    """Ask the exporter service (its command topic) to export or re-send; wait for its answer."""
+                     timeout_s: float = ANSWER_TIMEOUT_S,
+                     audience: str | None = None) -> list[Outcome]:
+    """Ask the exporter service (its command topic) to export (every ready card, or only the
+    ready members of the audience named `audience`) or re-send; wait for its answer."""
+    audience_id = None
+    if audience is not None:
+        if resend_id is not None:
+            raise ValueError("--audience and --resend do not go together: a re-sent batch is "
+                             "sent as it was")
+        async with reading(settings) as conn:
+            audience_id = (await audience_by_name(conn, audience)).audience_id
     actor = audit.Actor.cli()
     command_id = str(uuid.uuid4())
     command: dict[str, Any] = {
@@ -55,6 +65,7 @@ async def run_export(settings: Settings, transport: str | None, resend_id: str |
         "resend_batch_id": resend_id,
         "requested_by": {"kind": actor.kind, "name": actor.name, "instance": actor.instance},
         "requested_at": datetime.now(UTC),
+        "audience_id": audience_id,
     }
     broker = make_broker(settings, "cli-export")
     await broker.connect()
@@ -100,13 +111,17 @@ def export_command(
     resend_batch: Annotated[str | None, typer.Option(  # noqa: UP007
         "--resend", metavar="BATCH_ID",
         help="Deliver a recorded batch again, with the same batch id and checksum.")] = None,
+    audience: Annotated[str | None, typer.Option(  # noqa: UP007
+        "--audience", metavar="NAME",
+        help="Only this audience's ready members; the batches carry its id and criteria "
+             "hash.")] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print the batches as JSON.")] = False,
 ) -> None:
     """Emit Lead Card Batch v1 batches of execution-ready cards not yet exported on the
-    transport."""
+    transport (with --audience, only that audience's members)."""
     name = check_transport(transport)
     batch_id = check_batch_id(resend_batch) if resend_batch is not None else None
-    outcomes = asyncio.run(run_export(Settings(), name, batch_id))
+    outcomes = asyncio.run(run_export(Settings(), name, batch_id, audience=audience))
     shown = outcomes[0].transport if outcomes else (name or DEFAULT_TRANSPORT)
     _print(outcomes, shown, as_json)
     if any(o.status in ("failed", "refused") for o in outcomes):

@@ -35,11 +35,15 @@ console = Console()
 err = Console(stderr=True, soft_wrap=True)
 
 from sxp_cli.api_keys_cmd import api_keys_app  # noqa: E402
+from sxp_cli.audience_cmd import audience_app  # noqa: E402
+from sxp_cli.audience_report_cmd import register as register_audience_report  # noqa: E402
 from sxp_cli.audit_cmd import audit_app, replay_app  # noqa: E402
 from sxp_cli.enrich_cmd import enrich_app  # noqa: E402
 from sxp_cli.eval_cmd import eval_app  # noqa: E402
 
 app.add_typer(api_keys_app, name="api-keys")
+register_audience_report(audience_app)
+app.add_typer(audience_app, name="audience")
 app.add_typer(audit_app, name="audit")
 from sxp_cli.deadletter_cmd import deadletter_app  # noqa: E402
 from sxp_cli.replay_cmd import register as register_service_replays  # noqa: E402

@@ -23,6 +23,7 @@ SERVICES: dict[str, str] = {
     "adapter": "services.adapter",
     "exporter": "services.exporter",
     "compliance": "services.compliance",
+    "audience": "services.audience",
     "api": "services.api",
 }
 # The services without an HTTP port of their own: App Platform runs them as workers.

@@ -177,13 +177,16 @@ class MembershipStatements:
 
 def membership_statements(node: Node, audience_id: str, criteria_hash: str,
                           members_table: str = "audience.members",
-                          cards: list[str] | None = None) -> MembershipStatements:
+                          cards: list[str] | None = None,
+                          with_pool: bool = False) -> MembershipStatements:
     """Admit every card the criteria match and evict every member they do not; with `cards`,
     only those lead cards are looked at (the incremental path: primary-key lookups).
 
     A member already admitted under this criteria hash at the card's current revision is
     not written again, so a re-run with nothing changed writes no row. members_table is the
     compiler's own constant in production (tests pass a scratch table), never user input.
+    With `with_pool`, a member also carries the card's audience pool (migration 0010), so an
+    audience's split by platform, tribe and tier reads only its members.
     """
     if not re.fullmatch(r"[a-z_][a-z0-9_]*(\.[a-z_][a-z0-9_]*)?", members_table):
         raise ValueError(f"bad members table name {members_table!r}")
@@ -193,13 +196,16 @@ def membership_statements(node: Node, audience_id: str, criteria_hash: str,
     if cards is not None:
         admit_params.append(cards)
         admit_where += f" AND c.lead_card_id = ANY(${len(admit_params)}::uuid[])"
+    pool_column, pool_value, pool_set, pool_kept, pool_new = (
+        (", audience_pool", ", c.audience_pool", ", audience_pool = EXCLUDED.audience_pool",
+         ", m.audience_pool", ", EXCLUDED.audience_pool") if with_pool else ("",) * 5)
     admit = (f"INSERT INTO {members_table} AS m (audience_id, lead_card_id, criteria_hash, "
-             f"card_revision) SELECT $1::uuid, c.lead_card_id, $2::text, c.revision "
-             f"{admit_pred.from_clause()} WHERE {admit_where} "
+             f"card_revision{pool_column}) SELECT $1::uuid, c.lead_card_id, $2::text, "
+             f"c.revision{pool_value} {admit_pred.from_clause()} WHERE {admit_where} "
              "ON CONFLICT (audience_id, lead_card_id) DO UPDATE SET criteria_hash = "
              "EXCLUDED.criteria_hash, card_revision = EXCLUDED.card_revision, refreshed_at = "
-             "now() WHERE (m.criteria_hash, m.card_revision) IS DISTINCT FROM "
-             "(EXCLUDED.criteria_hash, EXCLUDED.card_revision)")
+             f"now(){pool_set} WHERE (m.criteria_hash, m.card_revision{pool_kept}) "
+             f"IS DISTINCT FROM (EXCLUDED.criteria_hash, EXCLUDED.card_revision{pool_new})")
     evict_pred = compile_predicate(node, first_param=2)
     evict_params: list[Any] = [audience_id, *evict_pred.params]
     evict_where = "m.audience_id = $1::uuid AND c.lead_card_id = m.lead_card_id"

@@ -38,11 +38,20 @@ SUBJECT_ERASED = "subject_erased"
 RETENTION_APPLIED = "retention_applied"
 # Tier 2 contact values left the system in an API response: who saw which cards, never what.
 CONTACTS_VIEWED = "contacts_viewed"
+# Audiences (services/audience): definitions changed, members moved, members qualified.
+AUDIENCE_CREATED = "audience_created"
+AUDIENCE_UPDATED = "audience_updated"
+AUDIENCE_DELETED = "audience_deleted"
+AUDIENCE_MEMBERSHIP_CHANGED = "audience_membership_changed"
+AUDIENCE_QUALIFIED = "audience_qualified"
+AUDIENCE_EVENT_TYPES = (AUDIENCE_CREATED, AUDIENCE_UPDATED, AUDIENCE_DELETED,
+                        AUDIENCE_MEMBERSHIP_CHANGED, AUDIENCE_QUALIFIED)
 EVENT_TYPES = (
     PROFILES_PUBLISHED, SERVICE_REPLAYED, DEADLETTERS_REDRIVEN, SUBJECT_ERASED, CONTACTS_VIEWED,
     RETENTION_APPLIED,
     ENRICHMENT_REQUESTED, ENRICHMENT_APPROVED, ENRICHMENT_REFUSED,
     ENRICHMENT_STARTED, ENRICHMENT_COMPLETED, ENRICHMENT_FAILED, HANDOFF_EMITTED, HANDOFF_FAILED,
+    *AUDIENCE_EVENT_TYPES,
 )
 MAX_INLINE_IDS = 250
 GENESIS_HASH = "0" * 64

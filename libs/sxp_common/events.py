@@ -22,6 +22,7 @@ from typing import Any, ClassVar, TypeVar, cast
 from sxp_common import avro
 from sxp_common.kafka import InboundRecord, Outgoing, dead_letter
 from sxp_common.topics import (
+    AUDIENCE_COMMANDS,
     AUDIT,
     COMPLIANCE_COMMANDS,
     ENRICHMENT_COMMANDS,
@@ -198,8 +199,9 @@ class Requester:
 
 @dataclass(frozen=True)
 class RequestEnrichment(ConsumedEvent):
-    """sxp.enrichment.commands.v1 (r1-r3): enrich the cards with these labels, or, by `kind`,
-    only say what that would do (DRY_RUN) or close overdue batches (REAP)."""
+    """sxp.enrichment.commands.v1 (r1-r4): enrich the cards with these labels (r4: or the
+    best-qualified `top` members of an audience), or, by `kind`, only say what that would do
+    (DRY_RUN) or close overdue batches (REAP)."""
 
     TOPIC: ClassVar[str] = ENRICHMENT_COMMANDS
     request_id: str
@@ -212,6 +214,8 @@ class RequestEnrichment(ConsumedEvent):
     retry_failed: bool
     kind: str
     older_than_s: float | None
+    audience_id: str | None
+    top: int | None
 
 
 @dataclass(frozen=True)
@@ -273,7 +277,8 @@ class EnrichmentBatchCompleted(ConsumedEvent):
 
 @dataclass(frozen=True)
 class RequestExport(ConsumedEvent):
-    """sxp.export.commands.v1: export what is ready, or re-send one batch."""
+    """sxp.export.commands.v1 (r1-r2): export what is ready (r2: of one audience), or re-send
+    one batch."""
 
     TOPIC: ClassVar[str] = EXPORT_COMMANDS
     command_id: str
@@ -281,6 +286,7 @@ class RequestExport(ConsumedEvent):
     resend_batch_id: str | None
     requested_by: Requester
     requested_at: datetime
+    audience_id: str | None
 
 
 @dataclass(frozen=True)
@@ -297,10 +303,26 @@ class ComplianceCommand(ConsumedEvent):
     dry_run: bool
 
 
+@dataclass(frozen=True)
+class AudienceCommand(ConsumedEvent):
+    """sxp.audience.commands.v1: create, update, delete or qualify one audience, by name."""
+
+    TOPIC: ClassVar[str] = AUDIENCE_COMMANDS
+    request_id: str
+    action: str
+    name: str
+    description: str | None
+    criteria_json: str | None
+    scorer: str | None
+    top: int | None
+    requested_by: str
+    requested_at: datetime
+
+
 EVENT_TYPES: tuple[type[ConsumedEvent], ...] = (
     ProfileSubmitted, RawProfileStored, LeadCardStructured, LeadCardLabeled, AuditEvent,
     RequestEnrichment, EnrichmentBatchRequested, EnrichmentBatchCompleted, RequestExport,
-    ComplianceCommand,
+    ComplianceCommand, AudienceCommand,
 )
 MODELS: dict[str, type[ConsumedEvent]] = {model.TOPIC: model for model in EVENT_TYPES}
 

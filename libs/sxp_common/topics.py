@@ -23,6 +23,7 @@ LEAD_BATCH = "sxp.lead-batch.v1"
 EXPORT_COMMANDS = "sxp.export.commands.v1"
 COMPLIANCE_COMMANDS = "sxp.compliance.commands.v1"
 ERASURES = "sxp.erasures.v1"
+AUDIENCE_COMMANDS = "sxp.audience.commands.v1"
 
 PIPELINE_PARTITIONS = 6
 
@@ -36,6 +37,8 @@ SUBSCRIPTIONS: dict[str, tuple[str, ...]] = {
     "adapter": (ENRICHMENT_REQUESTED,),
     "exporter": (LEADCARDS_LABELED, ENRICHMENT_COMPLETED, EXPORT_COMMANDS),
     "compliance": (COMPLIANCE_COMMANDS,),
+    "audience": (AUDIENCE_COMMANDS, LEADCARDS_LABELED, ENRICHMENT_REQUESTED,
+                 ENRICHMENT_COMPLETED),
 }
 
 
@@ -66,6 +69,7 @@ TOPICS: tuple[TopicSpec, ...] = (
     TopicSpec(LEAD_BATCH),
     TopicSpec(EXPORT_COMMANDS),
     TopicSpec(COMPLIANCE_COMMANDS),
+    TopicSpec(AUDIENCE_COMMANDS),
     # Erasure notices carry no personal data; execution platforms read them for as long as
     # the handoff promise holds.
     TopicSpec(ERASURES),

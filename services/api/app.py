@@ -14,6 +14,7 @@ from fastapi import FastAPI
 from services.api.deps import ApiContext
 from services.api.domain import RateLimiter
 from services.api.routers import (
+    audiences,
     batches,
     enrichment,
     health,
@@ -85,7 +86,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     # Including the router merges its lifespan: the pool opens, then the broker starts.
     app = FastAPI(title="sxp-api", version=VERSION, description=DESCRIPTION)
     app.state.ctx = ctx
-    for module in (health, profiles, lead_cards, pools, enrichment, batches, subjects):
+    for module in (health, profiles, lead_cards, pools, enrichment, batches, subjects,
+                   audiences):
         app.include_router(module.router)
     app.include_router(router)
     return app

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any, Literal
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, model_validator
 
 
 class Problem(BaseModel):
@@ -186,16 +186,31 @@ class AudiencePools(BaseModel):
     by_follower_tier: dict[str, int]
 
 
-class EnrichmentRequestIn(BaseModel):
-    """What `sxp enrich request` sends: labels, limits, budget; `dry_run` spends nothing."""
+AUDIENCE_NAME = r"^[a-z0-9][a-z0-9_-]{0,62}$"
 
-    labels: list[Literal["USER", "PARTNER", "AFFILIATE", "FEEDBACK"]] = Field(min_length=1,
-                                                                             max_length=4)
+
+class EnrichmentRequestIn(BaseModel):
+    """What `sxp enrich request` sends: labels, limits, budget; `dry_run` spends nothing.
+    With `audience` (a name), only its members, best-qualified first, at most `top`; the
+    labels may then be empty (any allowed label)."""
+
+    labels: list[Literal["USER", "PARTNER", "AFFILIATE", "FEEDBACK"]] = Field(
+        default_factory=list, max_length=4)
     min_confidence: float | None = Field(None, ge=0, le=1)
     limit: int | None = Field(None, ge=1, le=1_000_000)
     budget_usd: float | None = Field(None, ge=0, le=1_000_000)
     retry_failed: bool = False
     dry_run: bool = False
+    audience: str | None = Field(None, pattern=AUDIENCE_NAME)
+    top: int | None = Field(None, ge=1, le=1_000_000)
+
+    @model_validator(mode="after")
+    def _labels_or_audience(self) -> EnrichmentRequestIn:
+        if not self.labels and self.audience is None:
+            raise ValueError("labels: at least one label, unless an audience is given")
+        if self.top is not None and self.audience is None:
+            raise ValueError("top: needs an audience")
+        return self
 
 
 class EnrichmentBatch(BaseModel):

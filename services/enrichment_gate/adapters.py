@@ -23,6 +23,25 @@ ORDER BY c.execution_label_confidence DESC NULLS LAST, c.lead_card_id
 LIMIT $2
 """
 
+# An audience's members, best-qualified first: the cached score at the card's current content
+# hash and the audience's current criteria hash (unscored members last), then the usual order.
+_AUDIENCE_CANDIDATES = """
+SELECT c.lead_card_id::text AS lead_card_id, c.execution_label, c.persona,
+       coalesce(c.execution_label_confidence, 0) AS confidence,
+       p.display_name, p.location, p.external_url
+FROM audience.members m
+JOIN audience.audiences a ON a.audience_id = m.audience_id AND a.deleted_at IS NULL
+JOIN execution.lead_cards c ON c.lead_card_id = m.lead_card_id
+JOIN social.raw_social_profiles p ON p.profile_id = c.profile_id
+LEFT JOIN audience.qualifications q
+       ON q.audience_id = m.audience_id AND q.lead_card_id = m.lead_card_id
+      AND q.content_hash = c.content_hash AND q.criteria_hash = a.criteria_hash
+WHERE m.audience_id = $4::uuid AND c.enrichment_status = $3
+  AND (cardinality($1::text[]) = 0 OR c.execution_label = ANY($1::text[]))
+ORDER BY q.score DESC NULLS LAST, c.execution_label_confidence DESC NULLS LAST, c.lead_card_id
+LIMIT $2
+"""
+
 _SPENT_TODAY = """
 SELECT coalesce(sum(coalesce(settled_usd, reserved_usd)), 0)::float8
 FROM enrichment.batches WHERE created_at >= date_trunc('day', now())
@@ -35,11 +54,18 @@ def candidate_status(retry_failed: bool) -> str:
 
 
 async def fetch_candidates(
-    conn: asyncpg.Connection, labels: list[str], limit: int | None, retry_failed: bool = False
+    conn: asyncpg.Connection, labels: list[str], limit: int | None, retry_failed: bool = False,
+    audience_id: str | None = None,
 ) -> list[Candidate]:
-    """Lead cards with one of the labels, not yet requested (or FAILED), most confident first."""
+    """Lead cards with one of the labels, not yet requested (or FAILED), most confident first;
+    with an audience, only its members (any label when `labels` is empty), best-qualified
+    first."""
     cap = min(limit * 4, MAX_CANDIDATES) if limit else MAX_CANDIDATES
-    rows = await conn.fetch(_CANDIDATES, labels, cap, candidate_status(retry_failed))
+    status = candidate_status(retry_failed)
+    if audience_id is None:
+        rows = await conn.fetch(_CANDIDATES, labels, cap, status)
+    else:
+        rows = await conn.fetch(_AUDIENCE_CANDIDATES, labels, cap, status, audience_id)
     return [Candidate(**dict(r)) for r in rows]
 
 

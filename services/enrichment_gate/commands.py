@@ -19,7 +19,7 @@ from services.enrichment_gate.adapters import (
     spent_today,
 )
 from services.enrichment_gate.domain import load_policy
-from services.enrichment_gate.planning import decide
+from services.enrichment_gate.planning import decide, effective_limit
 from services.enrichment_gate.reaper import reap_in
 from services.enrichment_gate.records import dry_run_answer
 from sxp_common import audit
@@ -45,8 +45,9 @@ async def answer_command(ctx: ServiceContext, command: dict[str, Any]) -> None:
             return
         if kind == DRY_RUN:
             candidates = await fetch_candidates(conn, list(command["labels"]),
-                                                command.get("limit"),
-                                                bool(command.get("retry_failed")))
+                                                effective_limit(command),
+                                                bool(command.get("retry_failed")),
+                                                command.get("audience_id"))
             policy = load_policy(ctx.settings.enrichment_policy)
             answer = dry_run_answer(decide(policy, command, candidates, await spent_today(conn)))
         else:

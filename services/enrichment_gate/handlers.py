@@ -14,7 +14,7 @@ from services.enrichment_gate.adapters import (
 )
 from services.enrichment_gate.commands import REQUEST, answer_command
 from services.enrichment_gate.domain import load_policy
-from services.enrichment_gate.planning import decide
+from services.enrichment_gate.planning import decide, effective_limit
 from services.enrichment_gate.records import decision_events, requested_record
 from sxp_common import audit
 from sxp_common.events import RequestEnrichment
@@ -24,7 +24,7 @@ from sxp_common.topics import ENRICHMENT_REQUESTED
 
 
 async def on_enrichment_command(events: list[RequestEnrichment], deps: ServiceContext) -> None:
-    """Handle sxp.enrichment.commands.v1 (r1-r3), one command at a time under the budget lock."""
+    """Handle sxp.enrichment.commands.v1 (r1-r4), one command at a time under the budget lock."""
     for command in events:
         if command.kind == REQUEST:
             await _apply(deps, command)
@@ -43,7 +43,8 @@ async def _apply(ctx: ServiceContext, event: RequestEnrichment) -> None:
             # A redelivered command: its batches and events were staged with the decision.
             ctx.logger.info("request already decided", extra={"request_id": request_id})
             return
-        candidates = await fetch_candidates(conn, event.labels, event.limit, event.retry_failed)
+        candidates = await fetch_candidates(conn, event.labels, effective_limit(command),
+                                            event.retry_failed, event.audience_id)
         decision = decide(policy, command, candidates, await spent_today(conn))
         await record_decision(conn, command, decision, policy)
         planned = [

@@ -89,6 +89,13 @@ def routes_for(facts: dict[str, Any], providers: Sequence[str]) -> tuple[str, ..
     return enrichment_routing.routes_for(facts, providers)
 
 
+def effective_limit(request: dict[str, Any]) -> int | None:
+    """How many cards a request may approve at most: its `limit`, and with an audience its
+    `top` (r4), the smaller of the two; None when neither is set."""
+    bounds = [int(v) for v in (request.get("limit"), request.get("top")) if v is not None]
+    return min(bounds) if bounds else None
+
+
 def decide(
     policy: GatePolicy,
     request: dict[str, Any],
@@ -101,7 +108,7 @@ def decide(
     if request.get("budget_usd") is not None:
         request_budget = min(request_budget, float(request["budget_usd"]))
     budget = max(0.0, min(request_budget, policy.budget_per_day_usd - spent_today_usd))
-    limit = request.get("limit")
+    limit = effective_limit(request)
     refused: dict[str, list[str]] = {LABEL_NOT_ALLOWED: [], LOW_CONFIDENCE: [], BUDGET_EXCEEDED: [],
                                      NO_ROUTE: []}
     approved: list[tuple[dict[str, Any], float]] = []

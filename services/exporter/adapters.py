@@ -18,7 +18,7 @@ from typing import Any
 
 import asyncpg
 
-from services.exporter.domain import LeadBatch, Refusal, batch_from_document
+from services.exporter.domain import AudienceTag, LeadBatch, Refusal, batch_from_document
 
 CLAIM_LOCK = "sxp-handoff:"
 DELIVERY_LOCK = "sxp-deliver:"
@@ -45,11 +45,17 @@ LEFT JOIN contact.businesses b
        ON c.readiness = 'ENRICHED' AND b.business_id = c.business_id
 WHERE c.readiness IN ('LABELED', 'ENRICHED') AND c.enrichment_status <> 'REQUESTED'
   AND ($2::uuid[] IS NULL OR c.lead_card_id = ANY($2::uuid[]))
-  AND NOT EXISTS (SELECT 1 FROM execution.handoff_items i
+  {audience}AND NOT EXISTS (SELECT 1 FROM execution.handoff_items i
                   WHERE i.lead_card_id = c.lead_card_id AND i.transport = $1
                     AND i.revision >= c.revision)
 ORDER BY c.lead_card_id
 """
+# `sxp export --audience`: only the audience's members (audience.members, by its key).
+_MEMBER_CLAUSE = """AND EXISTS (SELECT 1 FROM audience.members m
+              WHERE m.audience_id = $3::uuid AND m.lead_card_id = c.lead_card_id)
+  """
+_READY_ALL = _READY_CARDS.format(audience="")
+_READY_MEMBERS = _READY_CARDS.format(audience=_MEMBER_CLAUSE)
 
 _INSERT_BATCH = """
 INSERT INTO execution.handoff_batches
@@ -103,12 +109,27 @@ async def lock_transport(conn: asyncpg.Connection, transport: str) -> None:
 
 
 async def ready_cards(
-    conn: asyncpg.Connection, transport: str, card_ids: Sequence[str] | None
+    conn: asyncpg.Connection, transport: str, card_ids: Sequence[str] | None,
+    audience_id: str | None = None,
 ) -> list[dict[str, Any]]:
-    """Execution-ready cards (optionally among `card_ids`) not yet claimed on the transport."""
-    rows = await conn.fetch(_READY_CARDS, transport,
-                            list(card_ids) if card_ids is not None else None)
+    """Execution-ready cards (optionally among `card_ids`, or an audience's members) not yet
+    claimed on the transport."""
+    ids = list(card_ids) if card_ids is not None else None
+    if audience_id is None:
+        rows = await conn.fetch(_READY_ALL, transport, ids)
+    else:
+        rows = await conn.fetch(_READY_MEMBERS, transport, ids, audience_id)
     return [dict(r) for r in rows]
+
+
+async def live_audience(conn: asyncpg.Connection, audience_id: str) -> AudienceTag:
+    """The audience's id and current criteria hash; ValueError when it is unknown or deleted."""
+    row = await conn.fetchrow(
+        """SELECT audience_id::text AS audience_id, criteria_hash FROM audience.audiences
+           WHERE audience_id = $1::uuid AND deleted_at IS NULL""", audience_id)
+    if row is None:
+        raise ValueError(f"no live audience {audience_id}")
+    return AudienceTag(row["audience_id"], row["criteria_hash"])
 
 
 async def record_batches(conn: asyncpg.Connection, batches: Sequence[LeadBatch]) -> None:

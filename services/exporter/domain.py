@@ -40,6 +40,14 @@ BUSINESS_FIELDS: tuple[str, ...] = ("name", "domain", "industry", "phone")
 
 
 @dataclass(frozen=True)
+class AudienceTag:
+    """The audience a handoff is for: what its batches carry (Lead Card Batch r3)."""
+
+    audience_id: str
+    criteria_hash: str
+
+
+@dataclass(frozen=True)
 class Producer:
     """Who built a batch: the exporter service or the CLI, and which instance."""
 
@@ -57,6 +65,9 @@ class LeadBatch:
     producer: Producer
     cards: tuple[dict[str, Any], ...]
     checksum: str
+    # r3: the audience the batch hands off and its criteria hash (null for every other batch).
+    audience_id: str | None = None
+    criteria_hash: str | None = None
 
     @property
     def count(self) -> int:
@@ -82,7 +93,18 @@ class LeadBatch:
             "count": self.count,
             "checksum": self.checksum,
             "cards": [dict(card) for card in self.cards],
+            **self.audience_fields(),
         }
+
+    def audience_tag(self) -> AudienceTag | None:
+        """The audience the batch is for, if any."""
+        if self.audience_id is None:
+            return None
+        return AudienceTag(self.audience_id, self.criteria_hash or "")
+
+    def audience_fields(self) -> dict[str, str | None]:
+        """audience_id and criteria_hash (r3): an audience's, or null for any other batch."""
+        return {"audience_id": self.audience_id, "criteria_hash": self.criteria_hash}
 
     def body(self) -> bytes:
         """The JSON document as sent: UTF-8, sorted keys, no whitespace."""
@@ -218,9 +240,11 @@ def file_key(batch_id: str) -> str:
 
 
 def build_batch(
-    transport: str, cards: Sequence[Mapping[str, Any]], producer: Producer, now: datetime
+    transport: str, cards: Sequence[Mapping[str, Any]], producer: Producer, now: datetime,
+    audience: AudienceTag | None = None,
 ) -> LeadBatch:
-    """One batch of these cards, ordered by lead card id, with its id and checksum."""
+    """One batch of these cards, ordered by lead card id, with its id and checksum (and, for
+    an audience's handoff, its id and criteria hash)."""
     if transport not in TRANSPORTS:
         raise ValueError(f"unknown transport {transport!r}; use one of {', '.join(TRANSPORTS)}")
     ordered = tuple(sorted((dict(c) for c in cards), key=lambda c: c["lead_card_id"]))
@@ -231,18 +255,20 @@ def build_batch(
         producer=producer,
         cards=ordered,
         checksum=checksum_of(ordered),
+        audience_id=audience.audience_id if audience else None,
+        criteria_hash=audience.criteria_hash if audience else None,
     )
 
 
 def plan_batches(
     transport: str, cards: Sequence[Mapping[str, Any]], producer: Producer, now: datetime,
-    size: int,
+    size: int, audience: AudienceTag | None = None,
 ) -> list[LeadBatch]:
     """Cut cards (ordered by id) into batches of at most `size`."""
     if not 1 <= size <= MAX_BATCH_CARDS:
         raise ValueError(f"batch size must be 1..{MAX_BATCH_CARDS}, got {size}")
     ordered = sorted(cards, key=lambda c: c["lead_card_id"])
-    return [build_batch(transport, ordered[i:i + size], producer, now)
+    return [build_batch(transport, ordered[i:i + size], producer, now, audience)
             for i in range(0, len(ordered), size)]
 
 
@@ -263,7 +289,8 @@ def screen_batches(
             accepted.append(batch)
             continue
         refused.append(Refusal(batch, tuple(errors)))
-        alone = [build_batch(batch.transport, [c], batch.producer, batch.created_at)
+        alone = [build_batch(batch.transport, [c], batch.producer, batch.created_at,
+                             batch.audience_tag())
                  for c in batch.cards]
         good = [b.cards[0] for b in alone if not errors_of(b)]
         if good and len(good) < batch.count:
@@ -282,6 +309,8 @@ def batch_from_document(transport: str, document: Mapping[str, Any]) -> LeadBatc
         producer=Producer(producer["name"], producer["instance"]),
         cards=tuple(dict(card) for card in document["cards"]),
         checksum=document["checksum"],
+        audience_id=document.get("audience_id"),
+        criteria_hash=document.get("criteria_hash"),
     )
 
 

@@ -74,18 +74,27 @@ class Exporter:
 
 
 async def export_ready(
-    exporter: Exporter, card_ids: Sequence[str] | None = None, retry_failed: bool = False
+    exporter: Exporter, card_ids: Sequence[str] | None = None, retry_failed: bool = False,
+    audience_id: str | None = None,
 ) -> list[Outcome]:
-    """Export the cards (all, or among `card_ids`) whose revision has not gone out yet."""
+    """Export the cards (all, among `card_ids`, or an audience's members) whose revision has
+    not gone out yet; an audience's batches carry its id and criteria hash, and only its
+    own unfinished batches are sent again."""
     transport = exporter.transport.name
     states = adapters.OPEN_STATES if retry_failed else ("pending",)
     now = datetime.now(UTC)
     async with exporter.pool.acquire() as conn, conn.transaction():
+        audience = None if audience_id is None else await adapters.live_audience(conn,
+                                                                                 audience_id)
         await adapters.lock_transport(conn, transport)
         leftovers = [b.lead_batch() for b in await adapters.open_batches(conn, transport, card_ids,
                                                                          states)]
-        cards = [card_from_row(r) for r in await adapters.ready_cards(conn, transport, card_ids)]
-        planned = plan_batches(transport, cards, exporter.producer, now, exporter.batch_size)
+        if audience is not None:
+            leftovers = [b for b in leftovers if b.audience_id == audience.audience_id]
+        rows = await adapters.ready_cards(conn, transport, card_ids, audience_id)
+        cards = [card_from_row(r) for r in rows]
+        planned = plan_batches(transport, cards, exporter.producer, now, exporter.batch_size,
+                               audience)
         accepted, refused = screen_batches(
             planned, lambda b: contract_errors(b, exporter.contract), exporter.batch_size)
         await adapters.record_batches(conn, accepted)

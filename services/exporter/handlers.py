@@ -71,9 +71,10 @@ async def on_export_command(ctx: ServiceContext, command: RequestExport) -> None
         if resend_id:
             outcomes: list[Outcome] = [await resend(exporter, resend_id)]
         else:
-            outcomes = await export_ready(exporter, None, retry_failed=True)
+            outcomes = await export_ready(exporter, None, retry_failed=True,
+                                          audience_id=command.audience_id)
         status, error = "done", None
-    except ValueError as exc:  # an unknown transport or batch id: the user's input, answered
+    except ValueError as exc:  # an unknown transport, batch or audience: the user's input
         outcomes, status, error = [], "failed", str(exc)
     requester = command.requested_by
     async with ctx.db().acquire() as conn:

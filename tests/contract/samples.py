@@ -65,6 +65,7 @@ SAMPLES: dict[str, dict[str, Any]] = {
         "limit": 1000, "budget_usd": 50.0,
         "requested_by": {"kind": "cli", "name": "ana", "instance": "laptop"}, "requested_at": T0,
         "retry_failed": True, "kind": "DRY_RUN", "older_than_s": None,
+        "audience_id": "0b9a3c1e-6666-5f70-8a81-0123456789ab", "top": 50,
     },
     "sxp.enrichment.requested.v1": {
         "batch_id": "b-1", "request_id": "r-1", "created_at": T0, "reserved_usd": 0.45,
@@ -112,11 +113,13 @@ SAMPLES: dict[str, dict[str, Any]] = {
                          "industry": "hospitality_food", "phone": None},
             "revision": 3,
         }],
+        "audience_id": "0b9a3c1e-6666-5f70-8a81-0123456789ab", "criteria_hash": "ef" * 32,
     },
     "sxp.export.commands.v1": {
         "command_id": "5d1c3f7e-1111-4b2a-9c3d-0123456789ab", "transport": "queue",
         "resend_batch_id": None,
         "requested_by": {"kind": "cli", "name": "ops", "instance": "laptop"}, "requested_at": T0,
+        "audience_id": "0b9a3c1e-6666-5f70-8a81-0123456789ab",
     },
     "sxp.compliance.commands.v1": {
         "request_id": "6e2d4a8f-2222-4c3b-8d4e-0123456789ab", "kind": "FORGET",
@@ -127,5 +130,12 @@ SAMPLES: dict[str, dict[str, Any]] = {
     "sxp.erasures.v1": {
         "erasure_id": "6e2d4a8f-2222-4c3b-8d4e-0123456789ab", "subject_hash": "cd" * 32,
         "lead_card_ids": ["1f2e3d4c-5555-5b6a-9c8d-0123456789ab"], "erased_at": T0,
+    },
+    "sxp.audience.commands.v1": {
+        "request_id": "7f3e5b9a-3333-4d4c-9e5f-0123456789ab", "action": "CREATE",
+        "name": "fitness-tiktok-mid", "description": "Fitness creators on TikTok, 10k-100k",
+        "criteria_json": '{"all": [{"platform": "tiktok"}, {"tribe": "fitness_wellness"}, '
+                         '{"followers": {"min": 10000, "max": 100000}}]}',
+        "scorer": None, "top": None, "requested_by": "cli:ops@laptop", "requested_at": T0,
     },
 }

@@ -68,3 +68,23 @@ def test_the_current_codec_keeps_the_command_kind() -> None:
     assert (decoded["kind"], decoded["older_than_s"]) == ("REAP", 0.0)
     with pytest.raises(ValueError):
         avro.encode(TOPIC, {**SAMPLES[TOPIC], "kind": "DELETE_EVERYTHING"})
+
+
+def test_an_r3_reader_reads_r4_data_and_ignores_the_audience() -> None:
+    record = read("r4", writer="r4", reader="r3")
+    assert "audience_id" not in record and "top" not in record
+    assert record["request_id"] == SAMPLES[TOPIC]["request_id"]
+    assert record["kind"] == "DRY_RUN"
+
+
+@pytest.mark.parametrize("golden", ["r1", "r2", "r3"])
+def test_an_r4_reader_reads_older_data_as_no_audience(golden: str) -> None:
+    record = read(golden, writer=golden, reader="r4")
+    assert record["audience_id"] is None and record["top"] is None
+    assert avro.decode(TOPIC, (FOLDER / f"{golden}.avro").read_bytes())["audience_id"] is None
+
+
+def test_the_current_codec_keeps_the_audience_and_top() -> None:
+    decoded = avro.decode(TOPIC, (FOLDER / "r4.avro").read_bytes())
+    assert decoded["audience_id"] == SAMPLES[TOPIC]["audience_id"]
+    assert decoded["top"] == SAMPLES[TOPIC]["top"]

@@ -340,3 +340,23 @@ def test_the_reference_receiver_accepts_a_signed_batch_once_and_refuses_a_bad_si
                                                {"status": "duplicate", "batch_id": batch.batch_id})
     assert receiver.receive(body, {**headers, "X-SXP-Signature": sign("wrong", body)})[0] == 401
     assert list(receiver.accepted) == [batch.batch_id]
+
+
+def test_an_audience_batch_carries_its_id_and_criteria_hash_in_every_encoding() -> None:
+    from services.exporter.domain import AudienceTag, batch_from_document
+
+    tag = AudienceTag("0b9a3c1e-6666-5f70-8a81-0123456789ab", "ef" * 32)
+    batches = plan_batches("file", cards(row(1), row(2), row(3)), PRODUCER, NOW, 2, tag)
+    assert [b.count for b in batches] == [2, 1]
+    for batch in batches:
+        assert contract_errors(batch, CONTRACT) == []
+        document = json.loads(batch.body())
+        assert (document["audience_id"], document["criteria_hash"]) == (tag.audience_id,
+                                                                        tag.criteria_hash)
+        assert batch_from_document("file", document).audience_tag() == tag
+        decoded = avro.decode("sxp.lead-batch.v1",
+                              avro.encode("sxp.lead-batch.v1", batch.avro_record()))
+        assert decoded["audience_id"] == tag.audience_id
+    plain = build_batch("file", cards(row(1)), PRODUCER, NOW)
+    assert json.loads(plain.body())["audience_id"] is None
+    assert plain.batch_id == build_batch("file", cards(row(1)), PRODUCER, NOW, tag).batch_id

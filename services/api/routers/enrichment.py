@@ -14,6 +14,7 @@ from services.api.commands import command_header, send, wait_for
 from services.api.deps import AUTH_ERRORS, ApiContext, Caller, context, errors, require
 from services.api.models import EnrichmentRequest, EnrichmentRequestIn
 from sxp_common import api_keys
+from sxp_common.audience_lookup import UnknownAudience, audience_by_name
 from sxp_common.topics import ENRICHMENT_COMMANDS
 
 router = APIRouter(prefix="/v1/enrichment-requests", tags=["enrichment"])
@@ -28,16 +29,24 @@ def answer_model(request_id: str, dry_run: bool, found: dict[str, Any] | None) -
 
 @router.post("", response_model=EnrichmentRequest, responses={
     202: {"model": EnrichmentRequest, "description": "queued; the gate has not answered yet"},
-    **errors(400, *AUTH_ERRORS)})
+    **errors(400, 404, *AUTH_ERRORS)})
 async def request_enrichment(body: EnrichmentRequestIn,
                              caller: Caller = Depends(require(api_keys.ENRICH)),
                              ctx: ApiContext = Depends(context)) -> JSONResponse:
     """Ask the gate to enrich approved cards (or, with `dry_run`, what it would decide)."""
     labels = sorted(set(body.labels), key=body.labels.index)
+    audience_id = None
+    if body.audience is not None:
+        async with ctx.db().acquire() as conn:
+            try:
+                audience_id = (await audience_by_name(conn, body.audience)).audience_id
+            except UnknownAudience as exc:
+                raise HTTPException(404, str(exc)) from None
     command = {**command_header(ctx, caller, "request_id"),
                "kind": "DRY_RUN" if body.dry_run else "REQUEST", "labels": labels,
                "min_confidence": body.min_confidence, "limit": body.limit,
-               "budget_usd": body.budget_usd, "retry_failed": body.retry_failed}
+               "budget_usd": body.budget_usd, "retry_failed": body.retry_failed,
+               "audience_id": audience_id, "top": body.top}
     request_id = command["request_id"]
     await send(ctx, ENRICHMENT_COMMANDS, request_id, command)
     found = await wait_for(ctx, lambda conn: adapters.enrichment_answer(conn, request_id),

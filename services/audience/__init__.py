@@ -1,0 +1,1 @@
+"""The audience service: audiences, their members kept incrementally, qualifications."""
