@@ -64,7 +64,8 @@ def main() -> None:
     compile_s = time.perf_counter() - started
     now = datetime.now(UTC)
     started = time.perf_counter()
-    rows = [label_row(labeled_record(card, label_card(card), now)) for card in cards]
+    rows = [label_row(labeled_record(card, label_card(card), now), model_version())
+            for card in cards]
     elapsed = time.perf_counter() - started
     per_s = len(cards) / elapsed
     rss_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # KiB on Linux

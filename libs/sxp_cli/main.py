@@ -77,14 +77,16 @@ def services_up(
     scale: Annotated[list[str], typer.Option("--scale", help="SERVICE=N instances "
                                                              "(repeatable).")] = [],  # noqa: B006
 ) -> None:
-    """Start every service (idempotent; instances of older code are restarted); N instances of
-    a service share its consumer group."""
+    """Start every service (idempotent; instances of older code, or a labeler of other rules
+    than SXP_LABELER_RULES_DIR names, are restarted); N instances of a service share its
+    consumer group."""
     try:
         wanted = processes.parse_scale(scale)
     except ValueError as exc:
         raise UserError(str(exc)) from None
-    running = processes.services_up(Settings(), wanted)
-    _print_instances(running)
+    settings = Settings()
+    running = processes.services_up(settings, wanted)
+    _print_instances(running, settings)
 
 
 @services_app.command("down")
@@ -97,22 +99,25 @@ def services_down() -> None:
 @services_app.command("status")
 def services_status(as_json: Annotated[bool, typer.Option("--json")] = False) -> None:
     """Show each service instance, its pid, whether it runs and whether it runs today's code."""
-    found = processes.instances(Settings())
+    settings = Settings()
+    found = processes.instances(settings)
     if as_json:
         code = processes.code_fingerprint()
         print(json.dumps([{"service": i.service, "instance": i.index, "pid": i.pid,
-                           "running": i.alive, "current_code": i.code == code,
+                           "running": i.alive, "current_code": i.code == processes.
+                           service_fingerprint(settings, i.service, code),
                            "log": str(i.log)} for i in found]))
         return
-    _print_instances(found)
+    _print_instances(found, settings)
 
 
-def _print_instances(found: list[processes.Instance]) -> None:
+def _print_instances(found: list[processes.Instance], settings: Settings) -> None:
     table = Table("service", "instance", "pid", "state", "log")
     code = processes.code_fingerprint()
     for i in found:
-        state = "stopped" if not i.alive else "running" if i.code == code else (
-            "running old code: `sxp services up` restarts it")
+        current = i.code == processes.service_fingerprint(settings, i.service, code)
+        state = "stopped" if not i.alive else "running" if current else (
+            "running old code or other rules: `sxp services up` restarts it")
         table.add_row(i.service, str(i.index), str(i.pid), state, str(i.log))
     console.print(table if found else "no service instances")
 
@@ -167,10 +172,11 @@ def preview(
     # noqa: UP007
     platform: Annotated[str | None, typer.Option(help="Platform for rows without one.")] = None,
 ) -> None:
-    """Validate, redact and label offline (no Kafka, no database): one JSON line per input."""
+    """Validate, redact and label offline (no Kafka, no database): one JSON line per input.
+    SXP_LABELER_RULES_DIR labels with an operator's rule tables, as the labeler would."""
     from sxp_cli.preview import preview_file
 
-    for result in preview_file(file, platform):
+    for result in preview_file(file, platform, Settings().labeler_rules_dir):
         print(json.dumps(result, ensure_ascii=False, default=str))
 
 

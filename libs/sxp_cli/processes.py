@@ -90,6 +90,18 @@ def code_fingerprint(root: Path = REPO_ROOT) -> str:
     return digest.hexdigest()[:16]
 
 
+def service_fingerprint(settings: Settings, service: str, code: str = "") -> str:
+    """What an instance of `service` runs: the code fingerprint, plus for a labeler given an
+    operator's rules directory the digest of the tables it labels with, so `services up`
+    restarts a labeler whose rules changed (and one that should run the packaged ones)."""
+    code = code or code_fingerprint()
+    if service == "labeler" and settings.labeler_rules_dir is not None:
+        from services.labeler.version import rules_digest
+
+        return f"{code}+rules.{rules_digest(settings.labeler_rules_dir)}"
+    return code
+
+
 def _pid_alive(pid: int) -> bool:
     try:
         os.kill(pid, 0)
@@ -133,7 +145,7 @@ def start_instance(settings: Settings, service: str, index: int, code: str = "")
             env=env, start_new_session=True,
         )
     (_run_dir(settings) / f"{service}-{index}.pid").write_text(str(process.pid))
-    code = code or code_fingerprint()
+    code = service_fingerprint(settings, service, code)
     (_run_dir(settings) / f"{service}-{index}.code").write_text(code)
     return Instance(service, index, process.pid, True, log, code)
 
@@ -157,10 +169,11 @@ def services_up(settings: Settings, scale: dict[str, int]) -> list[Instance]:
     stop extras, restart instances started from other code (an old gate cannot read a new
     command revision, say)."""
     code = code_fingerprint()
+    runs = {service: service_fingerprint(settings, service, code) for service in SERVICES}
     current = instances(settings)
-    for stale in (i for i in current if not i.alive or i.code != code):
+    for stale in (i for i in current if not i.alive or i.code != runs.get(i.service)):
         stop_instance(settings, stale)
-    alive = [i for i in current if i.alive and i.code == code]
+    alive = [i for i in current if i.alive and i.code == runs.get(i.service)]
     started: list[Instance] = []
     for service in SERVICES:
         wanted = scale.get(service, 1)

@@ -85,6 +85,10 @@ class Settings(BaseSettings):
     # checking every interval.
     enrichment_reap_after_s: float = Field(default=1800.0, gt=0)
     enrichment_reap_interval_s: float = Field(default=60.0, gt=0)
+    # A directory of rule tables over the labeler's packaged ones (services/labeler/README.md):
+    # a file named like a packaged table replaces it, another terms_*.tsv adds rows. Read at
+    # the labeler's start and by `sxp preview`; the tables' hash is in each card's model version.
+    labeler_rules_dir: Path | None = None
     log_level: str = "INFO"
     # The port answering /livez and /readyz (App Platform probes); unset: no HTTP server.
     health_port: int | None = None

@@ -9,7 +9,9 @@ from typing import Any
 import asyncpg
 
 # Only the card's current profile version is labeled: a late message for an older
-# version updates nothing and is not announced.
+# version updates nothing and is not announced. Nor is a card whose labels come out as they
+# are (a redelivery, or a replay after a rule change that does not touch it): the model
+# version alone changing is no change, so its revision, updated_at and downstream stay put.
 _UPDATE_LABELS = """
 UPDATE execution.lead_cards AS c SET
     readiness = CASE WHEN c.readiness = 'ENRICHED' THEN c.readiness ELSE u.readiness END,
@@ -28,6 +30,15 @@ FROM unnest(
        tribe, tribe_confidence, industry, industry_confidence, execution_label,
        execution_confidence, evidence, taxonomy_version)
 WHERE c.lead_card_id = u.lead_card_id AND c.profile_version = u.profile_version
+  AND ROW(c.readiness, c.audience_pool, c.persona, c.persona_confidence, c.tribe,
+          c.tribe_confidence, c.industry, c.industry_confidence, c.execution_label,
+          c.execution_label_confidence, c.label_evidence - 'model_version', c.taxonomy_version,
+          c.labeled_profile_version)
+      IS DISTINCT FROM
+      ROW(CASE WHEN c.readiness = 'ENRICHED' THEN c.readiness ELSE u.readiness END,
+          u.audience_pool, u.persona, u.persona_confidence, u.tribe, u.tribe_confidence,
+          u.industry, u.industry_confidence, u.execution_label, u.execution_confidence,
+          u.evidence - 'model_version', u.taxonomy_version, u.profile_version)
 RETURNING c.lead_card_id::text
 """
 
@@ -39,7 +50,8 @@ COLUMNS = (
 
 
 async def update_labels(conn: asyncpg.Connection, rows: Sequence[dict[str, Any]]) -> set[str]:
-    """Write the labels; return the ids of cards that were at the labeled version."""
+    """Write the labels that changed; return the ids of the cards written (at the labeled
+    version, with labels other than they had)."""
     if not rows:
         return set()
     args = [[row[c] for row in rows] for c in COLUMNS]

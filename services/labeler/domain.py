@@ -12,6 +12,7 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from services.labeler.engine import (
@@ -266,15 +267,37 @@ def fill_from_model(book: RuleBook, model: LearnedModel, card: Mapping[str, Any]
     return persona, tribe, industry
 
 
-def label_card(card: Mapping[str, Any]) -> CardLabels:
+def rulebook_problems(book: RuleBook) -> list[str]:
+    """What in a rule book names no taxonomy v1 id (an operator's table with a typo, say)."""
+    ids = {"persona": ALL_PERSONAS, "tribe": ALL_TRIBES, "industry": ALL_INDUSTRIES}
+    problems = [f"{rule.pattern!r}: unknown {rule.dimension} {rule.label!r}"
+                for rule in book.all_rules() if rule.label not in ids[rule.dimension]]
+    for policy in book.personas.values():
+        named = {"persona": policy.persona, "tribe": policy.default_tribe,
+                 "industry": policy.default_industry}
+        problems += [f"personas.tsv: unknown {d} {v!r}" for d, v in named.items()
+                     if v is not None and v not in ids[d]]
+        if policy.execution_label not in EXECUTION_LABELS:
+            problems.append(f"personas.tsv: unknown execution label {policy.execution_label!r}")
+    problems += [f"boosters.tsv: unknown {b.dimension} {b.label!r}" for b in book.boosters
+                 if b.label not in ids.get(b.dimension, ())]
+    problems += [f"execution.tsv: unknown execution label {label!r}"
+                 for label in book.precedence if label not in EXECUTION_LABELS]
+    return sorted(set(problems))
+
+
+def label_card(card: Mapping[str, Any], rules_dir: Path | None = None) -> CardLabels:
     """Persona, tribe, industry and execution label of one structured card (None = undecided):
-    the rule tables first, the packaged learned model where they abstain."""
-    return label_with(card, learned_model())
+    the rule tables (with the overrides of `rules_dir`) first, the packaged learned model
+    where they abstain."""
+    return label_with(card, learned_model(), rulebook(rules_dir))
 
 
-def label_with(card: Mapping[str, Any], model: LearnedModel | None) -> CardLabels:
-    """label_card with a given learned model (None: the rule tables alone)."""
-    book = rulebook()
+def label_with(card: Mapping[str, Any], model: LearnedModel | None,
+               book: RuleBook | None = None) -> CardLabels:
+    """label_card with a given learned model (None: the rule tables alone) and rule book
+    (None: the packaged tables)."""
+    book = book or rulebook()
     hits = match_card(book, card)
     signals = card_signals(card)
     scores = {d: boost(book, score(hits, d), d, signals) for d in DIMENSIONS}

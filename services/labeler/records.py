@@ -6,7 +6,6 @@ from datetime import datetime
 from typing import Any
 
 from services.labeler.domain import TAXONOMY_VERSION, CardLabels, LabelDecision
-from services.labeler.version import model_version
 
 DIMENSIONS = ("persona", "tribe", "industry", "execution_label")
 
@@ -40,8 +39,8 @@ def labeled_record(card: dict[str, Any], labels: CardLabels, now: datetime) -> d
     return record
 
 
-def label_row(record: dict[str, Any]) -> dict[str, Any]:
-    """The lead_cards column values for a labeled record."""
+def label_row(record: dict[str, Any], model_version: str) -> dict[str, Any]:
+    """The lead_cards column values for a labeled record, labeled by `model_version`."""
     row: dict[str, Any] = {
         "lead_card_id": record["lead_card_id"],
         "profile_version": record["profile_version"],
@@ -49,7 +48,7 @@ def label_row(record: dict[str, Any]) -> dict[str, Any]:
         "audience_pool": record["audience_pool"],
         "taxonomy_version": record["taxonomy_version"],
         "label_evidence": {**{d: (record[d] or {}).get("evidence", []) for d in DIMENSIONS},
-                           "model_version": model_version()},
+                           "model_version": model_version},
     }
     for dimension in DIMENSIONS:
         label = record[dimension]

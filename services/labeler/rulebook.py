@@ -20,6 +20,11 @@ default_industry), industry_tribes.tsv (industry, the tribe a company or profess
 sector belongs to when nothing else names one), boosters.tsv (signal, dimension, label, weight),
 name_stopwords.tsv
 (surname-like words ignored in display names) and scopes.tsv (audience / past-role markers).
+
+An operator's rules directory (SXP_LABELER_RULES_DIR, passed in as `rules_dir`) overrides the
+packaged tables: a file there named like a packaged table replaces it, and another
+terms_*.tsv file there adds its rows. Any other file name is refused, so a misspelt table
+cannot be ignored without a word.
 """
 
 from __future__ import annotations
@@ -30,6 +35,8 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from functools import lru_cache
 from importlib import resources
+from importlib.resources.abc import Traversable
+from pathlib import Path
 
 from services.labeler.text import emoji_key, fold, is_unspaced_pattern, words
 
@@ -117,18 +124,38 @@ class RuleBook:
                 yield from rules
 
 
-def _rows(name: str) -> Iterator[list[str]]:
-    text = resources.files("services.labeler.rules").joinpath(name).read_text(encoding="utf-8")
+Tables = Mapping[str, Traversable]
+
+
+def rule_tables(rules_dir: Path | None = None) -> dict[str, Traversable]:
+    """Every rule table by file name, in name order: the packaged ones, each replaced by the
+    file of the same name in `rules_dir`, plus the terms_*.tsv files only `rules_dir` has."""
+    folder = resources.files("services.labeler.rules")
+    tables: dict[str, Traversable] = {p.name: p for p in folder.iterdir()
+                                      if p.name.endswith(".tsv")}
+    if rules_dir is not None:
+        if not Path(rules_dir).is_dir():
+            raise ValueError(f"the labeler rules directory {rules_dir} is not a directory")
+        for path in Path(rules_dir).iterdir():
+            if not path.name.endswith(".tsv"):
+                continue
+            if path.name not in tables and not path.name.startswith("terms_"):
+                raise ValueError(f"{path}: not a rule table (name it like a packaged table "
+                                 f"to replace it, or terms_<anything>.tsv to add rows)")
+            tables[path.name] = path
+    return dict(sorted(tables.items()))
+
+
+def _rows(tables: Tables, name: str) -> Iterator[list[str]]:
+    text = tables[name].read_text(encoding="utf-8")
     for line in text.splitlines():
         if not line.strip() or line.lstrip().startswith("#"):
             continue
         yield [cell.strip() for cell in line.split("\t")]
 
 
-def _table_names(prefix: str) -> list[str]:
-    folder = resources.files("services.labeler.rules")
-    return sorted(p.name for p in folder.iterdir() if p.name.startswith(prefix)
-                  and p.name.endswith(".tsv"))
+def _table_names(tables: Tables, prefix: str) -> list[str]:
+    return [name for name in tables if name.startswith(prefix)]
 
 
 def parse_term_row(cells: list[str]) -> list[Rule]:
@@ -199,44 +226,53 @@ def _frozen(table: Mapping[str, list[Rule]]) -> dict[str, tuple[Rule, ...]]:
 Policies = tuple[dict[str, PersonaPolicy], dict[str, int], dict[str, str], tuple[Booster, ...]]
 
 
-def _policies() -> Policies:
+def _policies(tables: Tables) -> Policies:
     personas = {
         row[0]: PersonaPolicy(row[0], row[1], None if row[2] == "-" else row[2],
                               None if row[3] == "-" else row[3], row[4] == "yes")
-        for row in _rows("personas.tsv")
+        for row in _rows(tables, "personas.tsv")
     }
-    precedence = {row[0]: int(row[1]) for row in _rows("execution.tsv")}
-    tribes = {row[0]: row[1] for row in _rows("tribes.tsv") if row[1] != "-"}
-    boosters = tuple(Booster(r[0], r[1], r[2], float(r[3])) for r in _rows("boosters.tsv"))
+    precedence = {row[0]: int(row[1]) for row in _rows(tables, "execution.tsv")}
+    tribes = {row[0]: row[1] for row in _rows(tables, "tribes.tsv") if row[1] != "-"}
+    boosters = tuple(Booster(r[0], r[1], r[2], float(r[3]))
+                     for r in _rows(tables, "boosters.tsv"))
     return personas, precedence, tribes, boosters
 
 
-def load_term_rules() -> list[Rule]:
+def load_term_rules(rules_dir: Path | None = None) -> list[Rule]:
     """Every rule row of the terms_*.tsv tables, parsed, before compilation."""
-    return [rule for name in _table_names("terms_") for row in _rows(name)
+    tables = rule_tables(rules_dir)
+    return [rule for name in _table_names(tables, "terms_") for row in _rows(tables, name)
             for rule in parse_term_row(row)]
 
 
-def load_neutral_phrases() -> list[str]:
+def load_neutral_phrases(rules_dir: Path | None = None) -> list[str]:
     """The keys of term rows that label nothing ("-" in every column): they only hide."""
-    return [key for name in _table_names("terms_") for row in _rows(name)
+    tables = rule_tables(rules_dir)
+    return [key for name in _table_names(tables, "terms_") for row in _rows(tables, name)
             if len(row) == 6 and row[1] in ("term", "phrase") and row[3:] == ["-", "-", "-"]
             for key in [" ".join(w for w in words(fold(row[0])) if w)] if key]
 
 
-@lru_cache(maxsize=1)
-def rulebook() -> RuleBook:
-    """The compiled rule book (read from the packaged tables once, then cached)."""
-    tables = _index(load_term_rules())
+def rulebook(rules_dir: Path | None = None) -> RuleBook:
+    """The compiled rule book: the packaged tables with the overrides of `rules_dir` (read
+    once per directory, then cached)."""
+    return _compiled(rules_dir)
+
+
+@lru_cache(maxsize=4)  # a process labels with one directory; 4 covers the tests
+def _compiled(rules_dir: Path | None) -> RuleBook:
+    files = rule_tables(rules_dir)
+    tables = _index(load_term_rules(rules_dir))
     words_table = _frozen(tables["words"])
-    for key in load_neutral_phrases():
+    for key in load_neutral_phrases(rules_dir):
         words_table.setdefault(key, ())
     suffixes = _frozen(tables["suffixes"])
     categories = _frozen(tables["categories"])
     unspaced = _frozen(tables["unspaced"])
     usernames = _frozen(tables["usernames"])
     alternation = "|".join(re.escape(k) for k in sorted(unspaced, key=len, reverse=True))
-    personas, precedence, tribe_industry, boosters = _policies()
+    personas, precedence, tribe_industry, boosters = _policies(files)
     return RuleBook(
         words=words_table,
         word_prefixes=frozenset(
@@ -257,9 +293,9 @@ def rulebook() -> RuleBook:
         personas=personas,
         precedence=precedence,
         tribe_industry=tribe_industry,
-        industry_tribe={row[0]: row[1] for row in _rows("industry_tribes.tsv")},
+        industry_tribe={row[0]: row[1] for row in _rows(files, "industry_tribes.tsv")},
         boosters=boosters,
-        name_stopwords=frozenset(fold(row[0]) for row in _rows("name_stopwords.tsv")),
+        name_stopwords=frozenset(fold(row[0]) for row in _rows(files, "name_stopwords.tsv")),
         scopes={fold(r[0]): Scope(int(r[1]), dict(zip(DIMENSIONS, map(float, r[2:5]), strict=True)))
-                for r in _rows("scopes.tsv")},
+                for r in _rows(files, "scopes.tsv")},
     )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from pathlib import Path
 
 import pytest
 
@@ -16,6 +17,7 @@ from tests.component.harness import GARBAGE, running
 from tests.component.test_ingest import PROFILES_SUBMITTED, outgoing, submission
 
 pytestmark = pytest.mark.component
+PACKAGED_RULES = Path(__file__).resolve().parents[2] / "services" / "labeler" / "rules"
 
 
 async def raw_profile(settings, username: str) -> Outgoing:
@@ -67,3 +69,39 @@ async def test_a_structured_card_is_labeled_and_announced(component_settings) ->
         (labeled["persona"] or {}).get("id"), (labeled["tribe"] or {}).get("id"))
     assert [(d["service"], d["reason_code"]) for d in service.dead_letters()] == [
         ("labeler", "empty_value")]
+
+
+def creators_as_users(folder) -> None:
+    """An operator's rules directory: personas.tsv with creators routed as USER."""
+    packaged = (PACKAGED_RULES / "personas.tsv").read_text(encoding="utf-8")
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / "personas.tsv").write_text(
+        packaged.replace("\ncreator\tAFFILIATE\t", "\ncreator\tUSER\t"), encoding="utf-8")
+
+
+async def _label_once(settings, card: Outgoing) -> tuple[list[dict], dict]:
+    async with running(labeler, settings, (LEADCARDS_LABELED,)) as service:
+        await service.publish(card)
+        async with service.ctx.db().acquire() as conn:
+            stored = await conn.fetchrow(
+                "SELECT execution_label, revision, labeled_at,"
+                " label_evidence->>'model_version' AS version FROM execution.lead_cards"
+                " WHERE lead_card_id = $1::uuid", card.key)
+    return service.decoded(LEADCARDS_LABELED), dict(stored)
+
+
+async def test_a_card_is_written_and_announced_again_only_when_its_labels_change(
+        component_settings, tmp_path) -> None:
+    card = await structured_card(component_settings, f"c{uuid.uuid4().hex[:10]}")
+    [first], labeled = await _label_once(component_settings, card)
+    assert first["persona"]["id"] == "creator" and labeled["execution_label"] == "AFFILIATE"
+    again, same = await _label_once(component_settings, card)  # a redelivery, a plain replay
+    assert again == [] and same == labeled
+    creators_as_users(tmp_path / "rules")
+    changed_rules = component_settings.model_copy(
+        update={"labeler_rules_dir": tmp_path / "rules"})
+    [moved], relabeled = await _label_once(changed_rules, card)
+    assert moved["execution_label"]["id"] == relabeled["execution_label"] == "USER"
+    assert relabeled["revision"] == labeled["revision"] + 1
+    assert relabeled["version"] != labeled["version"]
+    assert (await _label_once(changed_rules, card))[0] == []
