@@ -2,20 +2,35 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 import uuid
+from collections.abc import Iterator
 from datetime import UTC, datetime
 from typing import Any
+from urllib.parse import urlsplit, urlunsplit
 
+import asyncpg
 import pytest
 
+from sxp_cli.fixtures import write_jsonl
 from sxp_cli.processes import services_up
-from sxp_cli.publish import build_submission
-from sxp_cli.reader import InputRow, type_row
-from sxp_common import avro
+from sxp_common.audit import sha256_of
+from sxp_common.db import asyncpg_dsn
 from sxp_common.kafka import Outgoing
-from sxp_common.topics import COMPLIANCE_COMMANDS, DEADLETTER
-from tests.support.pipeline import fresh_profiles, poll, query, scalar, send, sxp
+from sxp_common.migrations import upgrade_database
+from sxp_common.topics import COMPLIANCE_COMMANDS, ENRICHMENT_REQUESTED
+from tests.support.pipeline import (
+    fresh_profiles,
+    poll,
+    publish_and_label,
+    query,
+    read_topic,
+    restart_service,
+    scalar,
+    send,
+    sxp,
+)
 
 pytestmark = pytest.mark.e2e
 
@@ -47,8 +62,6 @@ def garbage(test_stack: Any) -> dict[str, Any]:
 
 
 def avro_free_sha(marker: str) -> str:
-    from sxp_common.audit import sha256_of
-
     return sha256_of(b"\x00not avro " + marker.encode())
 
 
@@ -76,24 +89,88 @@ def test_a_redrive_is_audited_with_the_ids_it_sent(test_stack, garbage) -> None:
     assert rows
 
 
-def test_a_dead_letter_whose_cause_is_fixed_is_processed(test_stack) -> None:
-    # What an ingest of older code dead-lettered as unknown_schema: a valid submission. The
-    # cause (the old code) is gone, so a redrive must land the profile in Tier 1.
-    row = fresh_profiles(test_stack, 40, seed=47)[0]
-    submission = build_submission(InputRow(1, type_row(row)), str(uuid.uuid4()), "redrive-test",
-                                  datetime.now(UTC))
-    letter = avro.encode(DEADLETTER, {
-        "service": "ingest", "source_topic": submission.topic, "source_partition": 0,
-        "source_offset": 10**12 + 7, "key": submission.key.encode(), "value": submission.value,
-        "reason_code": "old_code_unknown_schema", "detail": "written by the test",
-        "failed_at": datetime.now(UTC)})
-    send(test_stack, [Outgoing(DEADLETTER, "test", letter)])
-    poll(lambda: listed(reason="old_code_unknown_schema"), lambda f: len(f) == 1, 60)
-    assert scalar(test_stack, "SELECT count(*) FROM social.raw_social_profiles WHERE "
-                              "lower(username) = $1", row["username"].lstrip("@").lower()) == 0
-    sent = redrive("--reason", "old_code_unknown_schema")
-    assert sent["sent"] == 1
-    assert poll(lambda: scalar(test_stack, "SELECT count(*) FROM social.raw_social_profiles "
-                                           "WHERE lower(username) = $1",
-                               row["username"].lstrip("@").lower()),
-                lambda n: n == 1, 60) == 1
+def _elsewhere_url(settings: Any) -> str:
+    """The stack's server, another database: where a misconfigured adapter looks."""
+    parts = urlsplit(settings.database_url)
+    return urlunsplit(parts._replace(path="/sxp_redrive_elsewhere"))
+
+
+def on_server(settings: Any, statement: str) -> None:
+    """One statement as the owner, outside a transaction (CREATE and DROP DATABASE)."""
+    async def run() -> None:
+        conn = await asyncpg.connect(asyncpg_dsn(settings.database_url))
+        try:
+            await conn.execute(statement)
+        finally:
+            await conn.close()
+
+    asyncio.run(run())
+
+
+@pytest.fixture(scope="module")
+def elsewhere(test_stack: Any) -> Iterator[str]:
+    """A second database on the stack's server, migrated like the real one and empty: what
+    an adapter deployed with a stale SXP_DATABASE_URL (a staging database, say) reads."""
+    url = _elsewhere_url(test_stack)
+    on_server(test_stack, "DROP DATABASE IF EXISTS sxp_redrive_elsewhere WITH (FORCE)")
+    on_server(test_stack, "CREATE DATABASE sxp_redrive_elsewhere")
+    upgrade_database(url, test_stack.db_service_password)
+    yield url
+    restart_service(test_stack, "adapter")
+    on_server(test_stack, "DROP DATABASE IF EXISTS sxp_redrive_elsewhere WITH (FORCE)")
+
+
+def requested_bytes(settings: Any, batch_id: str) -> bytes:
+    key = batch_id.encode()
+    return next(v for k, v in read_topic(settings, ENRICHMENT_REQUESTED) if k == key and v)
+
+
+def test_a_dead_letter_whose_cause_is_fixed_is_processed(test_stack, elsewhere, tmp_path) -> None:
+    # The cause: an adapter started against the wrong database finds no approved batch there,
+    # so it refuses the gate's batch as never approved (dead letter, nothing paid). The fix:
+    # the adapter restarted with the right setting. Then the redrive enriches the batch.
+    path = tmp_path / "profiles.jsonl"
+    write_jsonl(fresh_profiles(test_stack, 40, seed=47), path)
+    publish_and_label(test_stack, path)
+    restart_service(test_stack, "adapter", SXP_DATABASE_URL=elsewhere)
+    since = datetime.now(UTC).isoformat()
+    asked = sxp("enrich", "request", "--label", "PARTNER", "--label", "AFFILIATE", "--limit", "3",
+                "--json")
+    assert asked.returncode == 0, asked.stderr
+    [batch] = json.loads(asked.stdout)["batches"]
+    sha = sha256_of(requested_bytes(test_stack, batch["batch_id"]))
+    [letter] = poll(lambda: [d for d in listed(service="adapter", since=since)
+                             if d["sha256"] == sha], lambda f: len(f) == 1, 60)
+    assert (letter["reason_code"], letter["detail"]) == ("unprocessable", "not_approved")
+    assert letter["source_topic"] == ENRICHMENT_REQUESTED and letter["redrive_of"] is None
+    cards = scalar(test_stack, "SELECT lead_card_ids::text[] FROM enrichment.batches "
+                               "WHERE batch_id = $1", batch["batch_id"])
+    assert batch_state(test_stack, batch["batch_id"]) == ("requested", {"REQUESTED"}, 0)
+
+    restart_service(test_stack, "adapter")  # the cause removed: the right SXP_DATABASE_URL
+    sent = redrive("--service", "adapter", "--since", since)
+    assert sent["ids"] == [letter["id"]] and sent["sent"] == 1
+    status, statuses, answers = poll(lambda: batch_state(test_stack, batch["batch_id"]),
+                                     lambda s: s[0] != "requested", 120)
+    assert status in ("completed", "partial") and "REQUESTED" not in statuses and answers >= 1
+    # ... and downstream: the enriched cards go out on the queue at their new revision.
+    assert poll(lambda: scalar(test_stack, """SELECT count(*) FROM execution.lead_cards c
+                                   WHERE c.lead_card_id::text = ANY($1::text[])
+                                     AND c.enrichment_status = 'ENRICHED' AND EXISTS (
+                                         SELECT 1 FROM execution.handoff_items i
+                                          WHERE i.lead_card_id = c.lead_card_id
+                                            AND i.transport = 'queue'
+                                            AND i.revision = c.revision)""", cards),
+                lambda n: n >= 1, 120) >= 1
+    assert [d for d in listed(service="adapter") if d["redrive_of"] == letter["id"]] == []
+
+
+def batch_state(settings: Any, batch_id: str) -> tuple[str, set[str], int]:
+    """The batch's status, its cards' enrichment statuses, and the provider answers it paid."""
+    row = query(settings, """SELECT b.status, array_agg(DISTINCT c.enrichment_status) AS cards,
+                                    (SELECT count(*) FROM contact.provider_responses r
+                                      WHERE r.batch_id = b.batch_id) AS answers
+                               FROM enrichment.batches b
+                               JOIN execution.lead_cards c ON c.lead_card_id = ANY(b.lead_card_ids)
+                              WHERE b.batch_id = $1 GROUP BY b.batch_id, b.status""", batch_id)[0]
+    return row["status"], set(row["cards"]), int(row["answers"])
