@@ -5,7 +5,9 @@ is its source coordinates (`topic:partition:offset`). A redrive sends the origin
 bytes back to the source topic with the `sxp-redrive-of` header, once per dead letter (the
 redrive is audited with every id it sent, and later redrives skip those ids). A record that
 fails again comes back as a new dead letter that carries the header: it is listed as failed
-after a redrive and is not sent again unless asked, so nothing loops.
+after a redrive and is not sent again unless asked, so nothing loops. A dead letter an
+erasure found the forgotten person in (`compliance.erased_dead_letters`) is listed as erased
+and never sent back, `--again` or not: Kafka cannot delete it, its topic's retention does.
 """
 
 from __future__ import annotations
@@ -67,13 +69,15 @@ def select(letters: Iterable[DeadLetter], service: str | None, reason: str | Non
     return list(chosen.values())
 
 
-def to_redrive(letters: Sequence[DeadLetter], already: set[str],
-               again: bool) -> tuple[list[DeadLetter], dict[str, int]]:
+def to_redrive(letters: Sequence[DeadLetter], already: set[str], again: bool,
+               erased: frozenset[str] = frozenset()) -> tuple[list[DeadLetter], dict[str, int]]:
     """What a redrive sends, and how many it skips and why (pure)."""
     send: list[DeadLetter] = []
-    skipped = {"already_redriven": 0, "failed_after_redrive": 0}
+    skipped = {"already_redriven": 0, "failed_after_redrive": 0, "erased": 0}
     for letter in letters:
-        if letter.id in already:
+        if letter.id in erased:
+            skipped["erased"] += 1
+        elif letter.id in already:
             skipped["already_redriven"] += 1
         elif letter.redrive_of is not None and not again:
             skipped["failed_after_redrive"] += 1
@@ -105,6 +109,15 @@ async def redriven_ids(settings: Settings) -> set[str]:
         details = row["details"] if isinstance(row["details"], dict) else _json(row["details"])
         ids.update(k.removeprefix("id:") for k in details if k.startswith("id:"))
     return ids
+
+
+async def erased_ids(settings: Settings) -> frozenset[str]:
+    """Ids of the dead letters an erasure found its subject in (read as the CLI's reader)."""
+    from sxp_cli.queries import reading
+
+    async with reading(settings) as conn:
+        rows = await conn.fetch("SELECT dead_letter_id FROM compliance.erased_dead_letters")
+    return frozenset(r["dead_letter_id"] for r in rows)
 
 
 def _json(text: str) -> dict[str, Any]:

@@ -128,11 +128,14 @@ class Settings(BaseSettings):
     # Topic retention in days (0 or less: forever), applied by the topic management to new
     # and existing topics. Tier 1 is rebuilt from the submitted and raw topics; the lead-batch
     # topic keeps at least the handoff promise's 30 days; the other pipeline topics (cards,
-    # enrichment, dead letters, commands) keep what a replay or a redrive needs. The audit
+    # enrichment, commands) keep what a replay needs. Dead letters hold a failed record's
+    # original bytes (a person's data, perhaps): their topic keeps them for the dead-letter
+    # age, which also bounds what `sxp retention run` keeps of them in Postgres. The audit
     # topic is compacted and kept forever, whatever is set here.
     retention_tier1_days: float = 365.0
     retention_lead_batch_days: float = 30.0
     retention_pipeline_days: float = 30.0
+    retention_deadletter_days: float = 30.0
     # Row retention in days (0 or less: kept forever), applied by `sxp retention run` (the
     # compliance service's RETENTION command, a scheduled job in each deployment): contacts
     # and businesses (Tier 2) not written for that long, provider answers fetched that long

@@ -26,6 +26,11 @@ ERASURES = "sxp.erasures.v1"
 AUDIENCE_COMMANDS = "sxp.audience.commands.v1"
 
 PIPELINE_PARTITIONS = 6
+DAY_MS = 86_400_000
+# Kafka deletes whole segments, and a segment only once its newest record is past the topic's
+# retention: the dead-letter topic rolls a segment a day, so a dead letter (which may hold a
+# forgotten person's bytes) is gone at most a day after its age, not a week (the default).
+DEADLETTER_SEGMENT_MS = DAY_MS
 
 # What each service's consumer group reads: the one place services and `sxp stats` agree on.
 SUBSCRIPTIONS: dict[str, tuple[str, ...]] = {
@@ -62,7 +67,7 @@ TOPICS: tuple[TopicSpec, ...] = (
     TopicSpec(PROFILES_RAW),
     TopicSpec(LEADCARDS_STRUCTURED),
     TopicSpec(LEADCARDS_LABELED),
-    TopicSpec(DEADLETTER),
+    TopicSpec(DEADLETTER, config={"segment.ms": str(DEADLETTER_SEGMENT_MS)}),
     TopicSpec(ENRICHMENT_COMMANDS),
     TopicSpec(ENRICHMENT_REQUESTED),
     TopicSpec(ENRICHMENT_COMPLETED),
@@ -87,8 +92,9 @@ TOPICS: tuple[TopicSpec, ...] = (
 )
 
 
-DAY_MS = 86_400_000
-# Topics whose retention is the Tier 1 rebuild window; the lead-batch topic's own; the audit
+# Topics whose retention is the Tier 1 rebuild window; the lead-batch topic's own; the
+# dead-letter topic's own (it holds failed records' bytes, and erasure cannot take one record
+# out of it: its retention bounds how long a forgotten person may stay there); the audit
 # topic keeps its spec (forever); every other topic keeps the pipeline's.
 TIER1_TOPICS = frozenset({PROFILES_SUBMITTED, PROFILES_RAW})
 
@@ -106,6 +112,7 @@ def topic_configs(settings: Settings) -> dict[str, dict[str, str]]:
         if spec.name != AUDIT:
             days = (settings.retention_tier1_days if spec.name in TIER1_TOPICS
                     else settings.retention_lead_batch_days if spec.name in (LEAD_BATCH, ERASURES)
+                    else settings.retention_deadletter_days if spec.name == DEADLETTER
                     else settings.retention_pipeline_days)
             config["retention.ms"] = retention_ms(days)
         configs[spec.name] = config

@@ -4,6 +4,7 @@ tier, inside the caller's transaction, as sxp_compliance."""
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from typing import Any
 
 import asyncpg
@@ -18,16 +19,18 @@ SELECT p.profile_id, c.lead_card_id, c.contact_id, c.business_id
 
 
 async def erase_subject(conn: asyncpg.Connection, identity_hash: str) -> dict[str, Any]:
-    """Delete the subject everywhere; return the card ids and the rows removed per table."""
+    """Delete the subject everywhere; return its profile id, its card ids and the rows
+    removed per table."""
     subject = await conn.fetchrow(_SUBJECT, identity_hash)
     erased: dict[str, int] = {}
     if subject is None:
-        return {"lead_card_ids": [], "erased": erased}
+        return {"profile_id": None, "lead_card_ids": [], "erased": erased}
     card = subject["lead_card_id"]
     if card is not None:
         erased.update(await delete_cards(conn, [card]))
     erased.update(await delete_profiles(conn, [subject["profile_id"]]))
-    return {"lead_card_ids": [str(card)] if card is not None else [], "erased": erased}
+    return {"profile_id": str(subject["profile_id"]),
+            "lead_card_ids": [str(card)] if card is not None else [], "erased": erased}
 
 
 async def delete_cards(conn: asyncpg.Connection, cards: list[Any]) -> dict[str, int]:
@@ -37,7 +40,9 @@ async def delete_cards(conn: asyncpg.Connection, cards: list[Any]) -> dict[str, 
     businesses = [r["business_id"] for r in await conn.fetch(
         """SELECT DISTINCT business_id FROM execution.lead_cards
             WHERE lead_card_id = ANY($1::uuid[]) AND business_id IS NOT NULL""", cards)]
-    erased = {"handoff_documents": await _rewrite_documents(conn, cards),
+    gone = {str(card) for card in cards}
+    erased = {"handoff_documents": await rewrite_documents(
+                  conn, cards, lambda text: document_without(text, gone)),
               "enrichment_items": await _rewrite_items(conn, cards)}
     statements = {
         # Memberships would go with the card (ON DELETE CASCADE); qualifications have no
@@ -81,19 +86,26 @@ async def delete_profiles(conn: asyncpg.Connection, profiles: list[Any]) -> dict
     }
 
 
-async def _rewrite_documents(conn: asyncpg.Connection, cards: list[Any]) -> int:
+async def rewrite_documents(conn: asyncpg.Connection, cards: list[Any],
+                            rewrite: Callable[[str], tuple[str, str, int]]) -> int:
+    """Rewrite every stored batch document that went out with one of these cards (the one
+    place a stored document changes: an erasure takes cards out, retention Tier 2 values);
+    `rewrite` gives (text, checksum, cards changed). Documents changed."""
     rows = await conn.fetch("""
         SELECT b.batch_id, b.document FROM execution.handoff_batches b
          WHERE b.document IS NOT NULL AND b.batch_id IN (
                SELECT batch_id FROM execution.handoff_items WHERE lead_card_id = ANY($1::uuid[]))
          FOR UPDATE""", cards)
-    gone = {str(card) for card in cards}
+    changed = 0
     for row in rows:
-        text, checksum, _ = document_without(row["document"], gone)
+        text, checksum, cards_changed = rewrite(row["document"])
+        if not cards_changed:
+            continue
         await conn.execute("""UPDATE execution.handoff_batches SET document = $2, checksum = $3,
                               updated_at = now() WHERE batch_id = $1""",
                            row["batch_id"], text, checksum)
-    return len(rows)
+        changed += 1
+    return changed
 
 
 async def _rewrite_items(conn: asyncpg.Connection, cards: list[Any]) -> int:

@@ -9,12 +9,18 @@ from typing import Any
 import asyncpg
 
 from services.compliance.adapters import answered, erase_subject, record_answer, suppress
+from services.compliance.dead_letters import (
+    dead_letters_on_topic,
+    drop_staged_dead_letters,
+    mark_dead_letters,
+)
 from services.compliance.domain import (
     RETENTION,
     RetentionAges,
     check_command,
     flat_counts,
     retention_cutoffs,
+    subject_refs,
 )
 from services.compliance.retention import apply_retention, record_retention, retention_answered
 from sxp_common import audit
@@ -45,6 +51,7 @@ async def _forget(command: dict[str, Any], ctx: ServiceContext) -> None:
         if await answered(conn, request_id):
             return  # a redelivered command: its notice and audit were staged with it
         result = await erase_subject(conn, command["identity_hash"])
+        result["erased"].update(await _erase_dead_letters(ctx, conn, command, result))
         await suppress(conn, subject, request_id)
         requester = command["requested_by"]
         await record_answer(conn, request_id, subject, requester["name"], result["erased"])
@@ -63,12 +70,25 @@ async def _forget(command: dict[str, Any], ctx: ServiceContext) -> None:
                                              "rows": result["erased"]})
 
 
+async def _erase_dead_letters(ctx: ServiceContext, conn: asyncpg.Connection,
+                              command: dict[str, Any], result: dict[str, Any]) -> dict[str, int]:
+    """The subject's dead letters: staged copies deleted, those on the topic marked (Kafka
+    cannot delete one record; the topic's retention bounds them). The outbox goes first, so a
+    copy a relay was sending meanwhile is on the topic when it is read."""
+    refs = subject_refs(command["identity_hash"],
+                        [result["profile_id"], *result["lead_card_ids"]])
+    staged = await drop_staged_dead_letters(conn, refs)
+    marked = await mark_dead_letters(conn, await dead_letters_on_topic(ctx.settings), refs,
+                                     command["request_id"])
+    return {"staged_dead_letters": staged, "dead_letters": marked}
+
+
 async def _retain(command: dict[str, Any], ctx: ServiceContext) -> None:
     """Delete what is past its age (or, for a dry run, count it), audited by counts only."""
     settings = ctx.settings
     ages = RetentionAges(settings.retention_tier2_days,
                          settings.retention_provider_responses_days,
-                         settings.retention_unseen_days)
+                         settings.retention_unseen_days, settings.retention_deadletter_days)
     now = datetime.now(UTC)
     cutoffs = retention_cutoffs(now, ages)
     request_id, dry_run = command["request_id"], bool(command["dry_run"])

@@ -9,7 +9,9 @@ from typing import Any
 
 import asyncpg
 
-from services.compliance.adapters import count_of, delete_cards
+from services.compliance.adapters import count_of, delete_cards, rewrite_documents
+from services.compliance.dead_letters import expire_dead_letters
+from services.compliance.domain import document_without_tier2
 
 
 class _DryRun(Exception):
@@ -27,6 +29,7 @@ async def apply_retention(conn: asyncpg.Connection, cutoffs: dict[str, datetime 
             deleted["tier2"] = await _tier2(conn, cutoffs["tier2"])
             deleted["provider_responses"] = await _provider_responses(
                 conn, cutoffs["provider_responses"])
+            deleted["dead_letters"] = await expire_dead_letters(conn, cutoffs["dead_letters"])
             if dry_run:
                 raise _DryRun
     except _DryRun:
@@ -71,26 +74,37 @@ async def _tier2(conn: asyncpg.Connection, cutoff: datetime | None) -> dict[str,
     """Contacts, then businesses, last written before the cutoff. Their cards stay, with the
     link cleared (a new revision, so the next handoff carries no Tier 2 value); a business a
     younger contact still points at stays with it. One statement each: the delete and the
-    unlinking see the same rows."""
+    unlinking see the same rows. Their values then leave every stored batch document that
+    went out with them (`document_without_tier2`)."""
     if cutoff is None:
         return {}
-    contacts = await conn.fetchrow("""
-        WITH gone AS (DELETE FROM contact.contacts WHERE updated_at < $1 RETURNING contact_id),
+    contacts = await conn.fetch("""
+        WITH gone AS (DELETE FROM contact.contacts WHERE updated_at < $1
+                      RETURNING contact_id, lead_card_id),
              unlinked AS (UPDATE execution.lead_cards SET contact_id = NULL, updated_at = now()
-                           WHERE contact_id IN (SELECT contact_id FROM gone) RETURNING 1)
-        SELECT (SELECT count(*) FROM gone) AS gone, (SELECT count(*) FROM unlinked) AS unlinked
-        """, cutoff)
-    businesses = await conn.fetchrow("""
+                           WHERE contact_id IN (SELECT contact_id FROM gone)
+                       RETURNING lead_card_id)
+        SELECT contact_id, lead_card_id, false AS unlinked FROM gone
+        UNION ALL SELECT NULL, lead_card_id, true FROM unlinked""", cutoff)
+    businesses = await conn.fetch("""
         WITH gone AS (DELETE FROM contact.businesses b WHERE b.updated_at < $1
                          AND NOT EXISTS (SELECT 1 FROM contact.contacts k
                                           WHERE k.business_id = b.business_id)
                       RETURNING business_id),
              unlinked AS (UPDATE execution.lead_cards SET business_id = NULL, updated_at = now()
-                           WHERE business_id IN (SELECT business_id FROM gone) RETURNING 1)
-        SELECT (SELECT count(*) FROM gone) AS gone, (SELECT count(*) FROM unlinked) AS unlinked
-        """, cutoff)
-    return {"contacts": contacts["gone"], "businesses": businesses["gone"],
-            "lead_cards_unlinked": contacts["unlinked"] + businesses["unlinked"]}
+                           WHERE business_id IN (SELECT business_id FROM gone)
+                       RETURNING lead_card_id)
+        SELECT business_id, NULL::uuid AS lead_card_id, false AS unlinked FROM gone
+        UNION ALL SELECT NULL, lead_card_id, true FROM unlinked""", cutoff)
+    gone_contacts = {str(r["contact_id"]) for r in contacts if not r["unlinked"]}
+    gone_businesses = {str(r["business_id"]) for r in businesses if not r["unlinked"]}
+    cards = list({r["lead_card_id"] for r in [*contacts, *businesses]
+                  if r["lead_card_id"] is not None})
+    documents = await rewrite_documents(
+        conn, cards, lambda text: document_without_tier2(text, gone_contacts, gone_businesses))
+    return {"contacts": len(gone_contacts), "businesses": len(gone_businesses),
+            "lead_cards_unlinked": sum(r["unlinked"] for r in [*contacts, *businesses]),
+            "handoff_documents": documents}
 
 
 async def _provider_responses(conn: asyncpg.Connection,

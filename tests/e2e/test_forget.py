@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import uuid
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -12,7 +13,9 @@ import pytest
 
 from sxp_cli.fixtures import write_jsonl
 from sxp_cli.processes import services_up
-from sxp_common.topics import ERASURES, PROFILES_REJECTED
+from sxp_common.audit import sha256_of
+from sxp_common.kafka import Outgoing
+from sxp_common.topics import ERASURES, PROFILES_REJECTED, PROFILES_SUBMITTED
 from tests.support.pipeline import (
     decoded_topic,
     enrich_all_allowed,
@@ -21,6 +24,7 @@ from tests.support.pipeline import (
     publish_and_label,
     query,
     scalar,
+    send,
     sxp,
 )
 
@@ -92,29 +96,67 @@ def unique(settings: Any, person: dict[str, Any], needle: str) -> bool:
     return others == 0 and shared == 0 and business == 0
 
 
-def audience_rows(settings: Any, subject: dict[str, Any]) -> None:
-    """The subject as a member of an audience and qualified for it, with its name quoted in
-    the reasons. The audience service is not on this branch yet, so the rows are written as
-    the owner, in the shape migration 0009 gives them (qualifications have no foreign key:
-    only an explicit delete removes them)."""
-    audience = str(uuid.uuid4())
-    digest = "0" * 64
-    query(settings, """INSERT INTO audience.audiences (audience_id, name, criteria, criteria_hash)
-                       VALUES ($1::uuid, $2, '{}'::jsonb, $3)""",
-          audience, f"forget-{audience[:8]}", digest)
-    query(settings, """INSERT INTO audience.members (audience_id, lead_card_id, criteria_hash,
-                       card_revision) VALUES ($1::uuid, $2::uuid, $3, 1)""",
-          audience, subject["id"], digest)
-    query(settings, """INSERT INTO audience.qualifications (audience_id, lead_card_id,
-                       content_hash, criteria_hash, cache_key, score, reasons, scorer)
-                       VALUES ($1::uuid, $2::uuid, $3, $3, $4, 0.9, $5::jsonb, 'test')""",
-          audience, subject["id"], digest, f"forget-{audience}",
-          json.dumps({"evidence": subject["needles"][:2]}))
+def audience_size(name: str) -> int:
+    result = sxp("audience", "size", name, "--json")
+    assert result.returncode == 0, result.stderr
+    return int(json.loads(result.stdout)["members"])
 
 
 @pytest.fixture(scope="module")
-def forgotten(test_stack: Any, subject: dict[str, Any]) -> dict[str, Any]:
-    audience_rows(test_stack, subject)
+def audience(test_stack: Any, subject: dict[str, Any]) -> dict[str, Any]:
+    """An audience made through the audience service that admits the subject (its platform,
+    pool and execution label), qualified, so the subject is a member and has a score."""
+    card = query(test_stack, """SELECT platform, audience_pool, execution_label
+                                FROM execution.lead_cards WHERE lead_card_id = $1::uuid""",
+                 subject["id"])[0]
+    name = f"forget-{uuid.uuid4().hex[:10]}"
+    criteria = {"platform": card["platform"], "audience_pool": card["audience_pool"],
+                "execution_label": card["execution_label"]}
+    created = sxp("audience", "create", name, "--criteria", json.dumps(criteria), "--json")
+    assert created.returncode == 0, created.stderr
+    qualified = sxp("audience", "qualify", name, "--json")
+    assert qualified.returncode == 0, qualified.stderr
+    audience_id = json.loads(created.stdout)["audience_id"]
+    for table in ("members", "qualifications"):
+        assert scalar(test_stack, f"""SELECT count(*) FROM audience.{table}
+                                      WHERE audience_id = $1::uuid AND lead_card_id = $2::uuid""",
+                      audience_id, subject["id"]) == 1, table
+    return {"name": name, "audience_id": audience_id, "size": audience_size(name)}
+
+
+def person_bytes(subject: dict[str, Any]) -> bytes:
+    """The subject's profile as a misconfigured client sends it: JSON, not Avro, with the
+    contact value the enrichment found."""
+    return json.dumps({**subject["row"], "bio": f"mail {subject['email']}"},
+                      default=str).encode()
+
+
+@pytest.fixture(scope="module")
+def dead_letters(test_stack: Any, subject: dict[str, Any]) -> dict[str, Any]:
+    """The subject's profile, and a stranger's, sent as JSON under the key `sxp publish`
+    gives them: ingest dead-letters both (not_avro), keeping the bytes for a redrive."""
+    stranger = f"stranger{uuid.uuid4().hex[:8]}"
+    ours = person_bytes(subject)
+    theirs = json.dumps({"platform": "x", "username": stranger}).encode()
+    send(test_stack, [Outgoing(PROFILES_SUBMITTED, f"{subject['platform']}:{subject['username']}",
+                               ours),
+                      Outgoing(PROFILES_SUBMITTED, f"x:{stranger}", theirs)])
+    wanted = {sha256_of(ours): "ours", sha256_of(theirs): "theirs"}
+    found = poll(lambda: {wanted[d["sha256"]]: d for d in listed("--service", "ingest")
+                          if d["sha256"] in wanted}, lambda f: len(f) == 2, 60)
+    assert len(found) == 2 and found["ours"]["reason_code"] == "not_avro", found
+    return found
+
+
+def listed(*args: str) -> list[dict[str, Any]]:
+    result = sxp("deadletter", "list", *args, "--json")
+    assert result.returncode == 0, result.stderr
+    return list(json.loads(result.stdout))
+
+
+@pytest.fixture(scope="module")
+def forgotten(test_stack: Any, subject: dict[str, Any], audience: dict[str, Any],
+              dead_letters: dict[str, Any]) -> dict[str, Any]:
     result = sxp("forget", "--platform", subject["platform"], "--username", subject["username"],
                  "--json")
     assert result.returncode == 0, result.stderr
@@ -127,8 +169,31 @@ def test_no_table_holds_the_persons_handle_name_or_contact_values(test_stack, su
     assert forgotten["erased"]["contacts"] == 1
     assert forgotten["erased"]["audience_members"] == 1
     assert forgotten["erased"]["audience_qualifications"] == 1
+    assert forgotten["erased"]["staged_dead_letters"] == 0  # relayed before the erasure
     for needle in subject["needles"]:
         assert occurrences(test_stack, needle) == [], needle
+
+
+def test_no_audience_row_refers_to_them_and_the_audience_is_one_smaller(
+        test_stack, subject, audience, forgotten) -> None:
+    for table in ("members", "qualifications"):
+        assert scalar(test_stack, f"""SELECT count(*) FROM audience.{table}
+                                      WHERE lead_card_id = $1::uuid""", subject["id"]) == 0
+    assert audience_size(audience["name"]) == audience["size"] - 1
+
+
+def test_the_dead_letter_holding_them_is_marked_erased_and_never_redriven(
+        test_stack, dead_letters, forgotten) -> None:
+    assert forgotten["erased"]["dead_letters"] == 1
+    marked = {d["id"]: d["erased"] for d in listed("--service", "ingest")}
+    assert marked[dead_letters["ours"]["id"]] is True
+    assert marked[dead_letters["theirs"]["id"]] is False
+    result = sxp("deadletter", "redrive", "--service", "ingest", "--reason", "not_avro",
+                 "--again", "--dry-run", "--json")
+    assert result.returncode == 0, result.stderr
+    plan = json.loads(result.stdout)
+    assert dead_letters["ours"]["id"] not in plan["ids"]
+    assert dead_letters["theirs"]["id"] in plan["ids"] and plan["skipped"]["erased"] >= 1
 
 
 def test_the_platforms_get_an_erasure_notice_without_personal_data(test_stack, subject,
@@ -162,3 +227,19 @@ def test_the_identity_is_refused_when_published_again(test_stack, subject, forgo
     assert rejected[0]["reason_code"] == "suppressed"
     assert scalar(test_stack, "SELECT count(*) FROM social.raw_social_profiles WHERE username = $1",
                   subject["username"]) == 0
+
+
+def test_retention_drops_the_mark_once_the_dead_letter_has_left_the_topic(
+        test_stack, dead_letters, forgotten) -> None:
+    # Last in the module: only the clock is faked, the mark aged past the dead-letter age
+    # and a segment roll (the record itself would be gone from the topic by then).
+    letter = dead_letters["ours"]["id"]
+    aged = datetime.now(UTC) - timedelta(days=test_stack.retention_deadletter_days + 2)
+    query(test_stack, """UPDATE compliance.erased_dead_letters SET marked_at = $2
+                         WHERE dead_letter_id = $1""", letter, aged)
+    result = sxp("retention", "run", "--json")
+    assert result.returncode == 0, result.stderr
+    deleted = json.loads(result.stdout)["deleted"]["dead_letters"]
+    assert deleted["erased_dead_letter_marks"] == 1
+    assert scalar(test_stack, """SELECT count(*) FROM compliance.erased_dead_letters
+                                 WHERE request_id = $1""", forgotten["request_id"]) == 0

@@ -16,6 +16,7 @@ import pytest
 
 from sxp_cli.fixtures import write_jsonl
 from sxp_cli.processes import services_up
+from sxp_common.batch_checksum import checksum_of
 from tests.support.pipeline import (
     enrich_all_allowed,
     fresh_profiles,
@@ -66,14 +67,25 @@ def cards(test_stack: Any, tmp_path_factory: pytest.TempPathFactory) -> list[dic
     enrich_all_allowed(test_stack)
     found = query(test_stack, """
         SELECT c.lead_card_id::text AS card, c.profile_id::text AS profile,
-               c.contact_id::text AS contact, c.business_id::text AS business
+               c.contact_id::text AS contact, c.business_id::text AS business, k.email
           FROM execution.lead_cards c JOIN contact.contacts k ON k.contact_id = c.contact_id
          WHERE c.job_id = $1 AND c.enrichment_status = 'ENRICHED'
            AND EXISTS (SELECT 1 FROM contact.provider_responses r
                         WHERE r.lead_card_id = c.lead_card_id)
          ORDER BY c.lead_card_id""", job_id)
     assert len(found) >= 8, f"only {len(found)} enriched cards of our job"
+    # The exporter hands enriched cards off by itself: wait until our first eight went out,
+    # their contact values inside the stored batch documents.
+    handed = poll(lambda: [c for c in found[:8] if documents_holding(test_stack, c["contact"])],
+                  lambda done: len(done) == 8, 120)
+    assert len(handed) == 8, "the exporter did not hand off our enriched cards in time"
     return found
+
+
+def documents_holding(settings: Any, needle: str) -> int:
+    """Stored Lead Card Batch documents whose text holds the needle."""
+    return int(scalar(settings, """SELECT count(*) FROM execution.handoff_batches
+                                   WHERE document ILIKE $1""", f"%{needle}%"))
 
 
 @pytest.fixture(scope="module")
@@ -140,6 +152,26 @@ def test_tier2_rows_past_their_age_go_and_their_cards_stay_unlinked(test_stack, 
     # Only businesses nobody points at any more may go, and only with a card of ours.
     ours = {c["business"] for c in aged["unseen"] + aged["tier2"] if c["business"]}
     assert gone(ran, "businesses") <= ours
+
+
+def test_tier2_values_past_their_age_leave_the_stored_batch_documents(test_stack, ran,
+                                                                     aged) -> None:
+    for card in aged["tier2"]:
+        assert documents_holding(test_stack, card["contact"]) == 0
+        still_someones = scalar(test_stack, "SELECT count(*) FROM contact.contacts "
+                                            "WHERE email = $1", card["email"])
+        if card["email"] and not still_someones:
+            assert documents_holding(test_stack, card["email"]) == 0, "email left in a document"
+    for card in aged["young"] + aged["answers"]:
+        assert documents_holding(test_stack, card["contact"]) >= 1
+    assert ran["answer"]["deleted"]["tier2"]["handoff_documents"] >= 1
+    rewritten = query(test_stack, """SELECT document, checksum FROM execution.handoff_batches
+                                     WHERE document LIKE '%expired_tier2_cards%'""")
+    assert rewritten
+    for row in rewritten:
+        document = json.loads(row["document"])
+        assert row["checksum"] == document["checksum"] == checksum_of(document["cards"])
+        assert document["count"] == len(document["cards"])
 
 
 def test_provider_answers_past_their_age_go(test_stack, ran, aged) -> None:

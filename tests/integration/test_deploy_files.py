@@ -272,7 +272,8 @@ def test_spec_runs_retention_as_a_nightly_scheduled_job_with_its_ages(env: str) 
     ages = {e["key"]: float(e["value"]) for e in document["envs"]
             if e["key"].startswith("SXP_RETENTION_") and e["key"] != "SXP_RETENTION_TIER1_DAYS"}
     assert set(ages) >= {"SXP_RETENTION_TIER2_DAYS", "SXP_RETENTION_PROVIDER_RESPONSES_DAYS",
-                         "SXP_RETENTION_UNSEEN_DAYS", "SXP_RETENTION_EXPORTS_DAYS"}
+                         "SXP_RETENTION_UNSEEN_DAYS", "SXP_RETENTION_EXPORTS_DAYS",
+                         "SXP_RETENTION_DEADLETTER_DAYS"}
     assert all(days > 0 for days in ages.values()), "every environment expires its rows"
 
 

@@ -10,7 +10,14 @@ import subprocess
 
 import pytest
 
-from sxp_common.topics import LEAD_BATCH, PROFILES_SUBMITTED, ensure_topics, topic_configs_on_broker
+from sxp_common.settings import Settings
+from sxp_common.topics import (
+    DEADLETTER,
+    LEAD_BATCH,
+    PROFILES_SUBMITTED,
+    ensure_topics,
+    topic_configs_on_broker,
+)
 from sxp_stack.kafka import KAFKA_VERSION
 from tests.support.pipeline import sxp
 
@@ -34,12 +41,15 @@ def kafka_configs_describe(settings, topic: str) -> str:
 def test_changed_retention_is_applied_to_existing_topics_and_kafkas_tool_shows_it(
         test_stack) -> None:
     changed = test_stack.model_copy(update={"retention_tier1_days": 400,
-                                            "retention_lead_batch_days": 0})
+                                            "retention_lead_batch_days": 0,
+                                            "retention_deadletter_days": 3})
     try:
         assert asyncio.run(ensure_topics(changed)) == []  # nothing created: all exist
         configs = asyncio.run(topic_configs_on_broker(test_stack))
         assert configs[PROFILES_SUBMITTED]["retention.ms"] == str(400 * DAY)
         assert configs[LEAD_BATCH]["retention.ms"] == "-1"
+        assert configs[DEADLETTER]["retention.ms"] == str(3 * DAY)
+        assert f"retention.ms={3 * DAY}" in kafka_configs_describe(test_stack, DEADLETTER)
         described = kafka_configs_describe(test_stack, PROFILES_SUBMITTED)
         assert f"retention.ms={400 * DAY}" in described
     finally:
@@ -52,4 +62,7 @@ def test_changed_retention_is_applied_to_existing_topics_and_kafkas_tool_shows_i
 def test_stack_status_shows_each_topics_retention() -> None:
     status = json.loads(sxp("stack", "status", "--json").stdout)
     assert status["topics"][LEAD_BATCH]["retention_ms"] == str(30 * DAY)
+    assert status["topics"][DEADLETTER] == {
+        "retention_ms": str(round(Settings().retention_deadletter_days * DAY)),
+        "cleanup_policy": "delete"}
     assert status["topics"]["sxp.audit.v1"] == {"retention_ms": "-1", "cleanup_policy": "compact"}

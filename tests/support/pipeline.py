@@ -56,8 +56,15 @@ def read_topic(settings: Settings, topic: str) -> list[tuple[bytes | None, bytes
 
 
 def decoded_topic(settings: Settings, topic: str) -> list[dict[str, Any]]:
-    """Every record on a topic, decoded with its contract."""
-    return [avro.decode(topic, value) for _, value in read_topic(settings, topic)]
+    """Every record on a topic that decodes with its contract (modules put unreadable bytes
+    on pipeline topics on purpose, for ingest to dead-letter)."""
+    decoded = []
+    for _, value in read_topic(settings, topic):
+        try:
+            decoded.append(avro.decode(topic, value))
+        except avro.UndecodableMessage:
+            continue
+    return decoded
 
 
 def topic_count(settings: Settings, topic: str) -> int:

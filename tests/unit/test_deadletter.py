@@ -34,9 +34,18 @@ def test_a_redrive_skips_what_it_sent_before_and_what_failed_after_a_redrive() -
     letters = [letter("a:0:1"), letter("a:0:2"), letter("a:0:9", redrive_of="a:0:2")]
     send, skipped = to_redrive(letters, already={"a:0:2"}, again=False)
     assert [d.id for d in send] == ["a:0:1"]
-    assert skipped == {"already_redriven": 1, "failed_after_redrive": 1}
+    assert skipped == {"already_redriven": 1, "failed_after_redrive": 1, "erased": 0}
     send, _ = to_redrive(letters, already={"a:0:2"}, again=True)
     assert [d.id for d in send] == ["a:0:1", "a:0:9"]
+
+
+def test_a_dead_letter_an_erasure_marked_is_never_sent_back_not_even_again() -> None:
+    letters = [letter("a:0:1"), letter("a:0:2"), letter("a:0:9", redrive_of="a:0:1")]
+    for again in (False, True):
+        send, skipped = to_redrive(letters, already=set(), again=again,
+                                   erased=frozenset({"a:0:2", "a:0:9"}))
+        assert [d.id for d in send] == ["a:0:1"]
+        assert skipped["erased"] == 2
 
 
 def test_a_redriven_record_carries_the_original_bytes_and_the_dead_letters_id() -> None:

@@ -43,6 +43,13 @@ def test_settings_change_each_class_and_zero_means_forever() -> None:
     assert configs[AUDIT]["retention.ms"] == "-1"
 
 
+def test_dead_letters_keep_their_own_age_not_the_pipelines() -> None:
+    configs = topic_configs(Settings(retention_pipeline_days=30, retention_deadletter_days=7))
+    assert configs[DEADLETTER]["retention.ms"] == str(7 * DAY)
+    assert configs[LEADCARDS_LABELED]["retention.ms"] == str(30 * DAY)
+    assert topic_configs(Settings(retention_deadletter_days=0))[DEADLETTER]["retention.ms"] == "-1"
+
+
 def test_no_setting_ages_out_the_audit_topic() -> None:
     configs = topic_configs(Settings(retention_pipeline_days=1, retention_tier1_days=1))
     assert configs[AUDIT]["retention.ms"] == "-1"
