@@ -58,7 +58,7 @@ def test_status_json_prints_exactly_one_object(stack: StackStatus) -> None:
 
     result = CliRunner().invoke(stack_app, ["status", "--json"])
     assert result.exit_code == 0, result.output
-    payload = json.loads(result.output)
+    payload = json.loads(result.stdout)
     assert set(payload) == {"kafka", "postgres", "s3", "sandbox", "topics"}
     assert set(payload["s3"]) == {"endpoint", "bucket", "access_key", "secret_key", "running",
                                   "exports_lifecycle"}
