@@ -14,6 +14,7 @@ from fastapi import FastAPI
 from services.api.deps import ApiContext
 from services.api.domain import RateLimiter
 from services.api.routers import (
+    audience_changes,
     audiences,
     batches,
     enrichment,
@@ -87,7 +88,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app = FastAPI(title="sxp-api", version=VERSION, description=DESCRIPTION)
     app.state.ctx = ctx
     for module in (health, profiles, lead_cards, pools, enrichment, batches, subjects,
-                   audiences):
+                   audiences, audience_changes):
         app.include_router(module.router)
     app.include_router(router)
     return app
