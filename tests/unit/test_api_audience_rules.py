@@ -62,3 +62,20 @@ def test_the_audience_scope_is_a_scope_of_its_own_that_admin_includes() -> None:
     key = api_keys.ApiKey("k", "n", (api_keys.READ,))
     assert not key.allows(api_keys.AUDIENCE)
     assert api_keys.ApiKey("k", "n", (api_keys.ADMIN,)).allows(api_keys.AUDIENCE)
+
+
+def test_an_answer_carries_the_next_etag_unless_the_audience_is_gone_or_refused() -> None:
+    from services.api.routers.audience_changes import answer_model
+    from sxp_common.audience_commands import Answer
+
+    detail = {"name": "a", "version": 2, "criteria_hash": HASH, "members": 5, "joined": 1,
+              "left": 0}
+    updated = answer_model("r", "UPDATE", Answer("r", "UPDATE", "updated", "id", detail))
+    assert updated.etag == rules.etag(2, HASH) and updated.members == 5
+    deleted = answer_model("r", "DELETE", Answer("r", "DELETE", "deleted", "id", detail))
+    assert deleted.etag is None and deleted.outcome == "deleted"
+    refused = answer_model("r", "CREATE", Answer("r", "CREATE", "refused", None,
+                                                 {"error": "criteria: bad"}))
+    assert refused.etag is None and refused.error == "criteria: bad"
+    pending = answer_model("r", "QUALIFY", None)
+    assert pending.state == "pending" and pending.outcome is None
