@@ -134,7 +134,7 @@ async def command(ctx: ApiContext, caller: Caller, action: str, name: str,
 
 
 @router.post("/v1/audiences", status_code=201, response_model=AudienceAnswer, responses={
-    202: PENDING, **UNPROCESSABLE, **errors(409, *AUTH_ERRORS)})
+    202: PENDING, **UNPROCESSABLE, **errors(400, 409, *AUTH_ERRORS)})
 async def create_audience(body: AudienceIn,
                           caller: Caller = Depends(require(api_keys.AUDIENCE)),
                           ctx: ApiContext = Depends(context)) -> JSONResponse:
@@ -148,7 +148,7 @@ async def create_audience(body: AudienceIn,
 
 
 @router.patch("/v1/audiences/{name}", response_model=AudienceAnswer, responses={
-    202: PENDING, **UNPROCESSABLE, **errors(404, 412, 428, *AUTH_ERRORS)})
+    202: PENDING, **UNPROCESSABLE, **errors(400, 404, 412, 428, *AUTH_ERRORS)})
 async def update_audience(name: Name, body: AudienceChangeIn, if_match: IfMatch = None,
                           caller: Caller = Depends(require(api_keys.AUDIENCE)),
                           ctx: ApiContext = Depends(context)) -> JSONResponse:
@@ -172,7 +172,7 @@ async def delete_audience(name: Name, if_match: IfMatch = None,
 
 
 @router.post("/v1/audiences/{name}/qualify", response_model=AudienceAnswer, responses={
-    202: PENDING, **UNPROCESSABLE, **errors(404, *AUTH_ERRORS)})
+    202: PENDING, **UNPROCESSABLE, **errors(400, 404, *AUTH_ERRORS)})
 async def qualify_audience(name: Name, body: QualifyIn | None = None,
                            caller: Caller = Depends(require(api_keys.AUDIENCE)),
                            ctx: ApiContext = Depends(context)) -> JSONResponse:
