@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 import re
+import uuid
 from typing import Any
 
 import httpx
@@ -20,7 +21,15 @@ import pytest
 from sxp_cli.fixtures import write_jsonl
 from sxp_cli.processes import services_up
 from tests.support.api import client, make_key, wait_ready
-from tests.support.pipeline import fresh_profiles, poll, publish_and_label, query, scalar, sxp
+from tests.support.pipeline import (
+    fresh_profiles,
+    poll,
+    publish_and_label,
+    query,
+    restart_service,
+    scalar,
+    sxp,
+)
 
 pytestmark = pytest.mark.e2e
 
@@ -244,6 +253,28 @@ def test_refusals_answer_401_403_404_409_422_and_send_nothing(world: dict[str, A
     assert scalar(settings, count) == before, "no refusal reached the audience service"
     assert scalar(settings, "SELECT count(*) FROM audience.audiences WHERE name IN "
                             "('e2e-api-aud-never', 'e2e-api-aud-bad')") == 0
+
+
+def test_past_the_answer_timeout_a_change_is_202_and_its_answer_is_read_by_request_id(
+        world: dict[str, Any], made: dict[str, Any]) -> None:
+    settings = world["settings"]
+    restart_service(settings, "api", SXP_API_ANSWER_TIMEOUT_S="0")
+    try:
+        wait_ready(settings)
+        with client(settings, world["writer"]["key"]) as http:
+            queued = http.post(f"/v1/audiences/{CREATORS}/qualify")
+            assert queued.status_code == 202, queued.text
+            pending = queued.json()
+            assert pending["state"] == "pending" and pending["action"] == "QUALIFY"
+            path = f"/v1/audience-requests/{pending['request_id']}"
+            answered = poll(lambda: http.get(path), lambda r: r.status_code == 200, 60)
+            assert answered.status_code == 200, answered.text
+            assert answered.json()["outcome"] == "qualified"
+            assert answered.json()["scored"] == 0  # qualified before: every score cached
+            assert http.get(f"/v1/audience-requests/{uuid.uuid4()}").status_code == 404
+    finally:
+        restart_service(settings, "api", SXP_API_ANSWER_TIMEOUT_S="")
+        wait_ready(settings)
 
 
 def test_deleting_through_the_api_removes_the_members_and_keeps_the_versions(
