@@ -2,8 +2,8 @@
 
 The changes are commands to the audience service (`sxp.audience.commands.v1`, through
 `sxp_common.audience_commands`): the CLI waits for the recorded answer and prints it, and a
-refusal (bad criteria, unknown audience) is one line and exit code 2. The read-outs log in
-as `sxp_reader`.
+refusal (bad criteria, unknown audience) is one line and exit code 2. The read-outs are
+`sxp_common.audience_reads` (the API's `/v1/audiences` reads the same), as `sxp_reader`.
 """
 
 from __future__ import annotations
@@ -20,9 +20,9 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from sxp_cli.queries import audience as queries
 from sxp_cli.queries import reading
 from sxp_common import audience_commands
+from sxp_common import audience_reads as queries
 from sxp_common.kafka import make_broker
 from sxp_common.settings import Settings
 

@@ -20,8 +20,9 @@ READ = "read"
 READ_CONTACTS = "read:contacts"
 ENRICH = "enrich"
 EXPORT = "export"
+AUDIENCE = "audience"  # define, change, delete and qualify audiences (migration 0014)
 ADMIN = "admin"
-SCOPES = (INGEST, READ, READ_CONTACTS, ENRICH, EXPORT, ADMIN)
+SCOPES = (INGEST, READ, READ_CONTACTS, ENRICH, EXPORT, AUDIENCE, ADMIN)
 KEY_PREFIX = "sxp_"
 
 

@@ -83,9 +83,10 @@ def command_record(action: str, name: str, *, requested_by: str,
             "requested_at": requested_at or datetime.now(UTC)}
 
 
-def command_message(record: dict[str, Any]) -> Outgoing:
-    """The record encoded for the command topic, keyed by the audience name."""
-    return outgoing(AUDIENCE_COMMANDS, record["name"], record)
+def command_message(record: dict[str, Any], headers: dict[str, str] | None = None) -> Outgoing:
+    """The record encoded for the command topic, keyed by the audience name (`headers`: a
+    trace context to carry)."""
+    return outgoing(AUDIENCE_COMMANDS, record["name"], record, headers)
 
 
 def _detail(value: Any) -> dict[str, Any]:
@@ -116,9 +117,10 @@ async def wait_for_answer(db: Fetches, request_id: str,
         await asyncio.sleep(POLL_INTERVAL_S)
 
 
-async def send_command(broker: KafkaBroker, record: dict[str, Any]) -> None:
+async def send_command(broker: KafkaBroker, record: dict[str, Any],
+                       headers: dict[str, str] | None = None) -> None:
     """Publish the command and wait for the broker's ack."""
-    await publish_all(broker, [command_message(record)])
+    await publish_all(broker, [command_message(record, headers)])
 
 
 async def send_and_wait(broker: KafkaBroker, db: Fetches, record: dict[str, Any],

@@ -9,11 +9,16 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
 
-from fastapi import FastAPI
+from fastapi import FastAPI, Request
+from fastapi.exception_handlers import http_exception_handler
+from fastapi.responses import Response
+from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.routing import compile_path
 
 from services.api.deps import ApiContext
 from services.api.domain import RateLimiter
 from services.api.routers import (
+    audience_changes,
     audiences,
     batches,
     enrichment,
@@ -51,6 +56,26 @@ def tally_rejections(ctx: ApiContext, values: list[bytes | None]) -> None:
         by_reason.setdefault(record["reason_code"], set()).add(record["submission_id"])
 
 
+def allowed_methods(app: FastAPI, path: str) -> list[str]:
+    """Every method the OpenAPI document serves at `path` (Starlette's 405 names only the
+    first route that matched the path, and FastAPI makes one route per method)."""
+    methods: set[str] = set()
+    for template, operations in app.openapi()["paths"].items():
+        if compile_path(template)[0].match(path):
+            methods |= {method.upper() for method in operations}
+    return sorted(methods)
+
+
+async def method_not_allowed(request: Request, exc: Exception) -> Response:
+    """A 405 whose Allow header lists every method of the path (RFC 9110)."""
+    assert isinstance(exc, StarletteHTTPException)
+    allow = allowed_methods(request.app, request.url.path) if exc.status_code == 405 else []
+    if allow:
+        exc = StarletteHTTPException(405, exc.detail, headers={**(exc.headers or {}),
+                                                               "Allow": ", ".join(allow)})
+    return await http_exception_handler(request, exc)
+
+
 def create_app(settings: Settings | None = None) -> FastAPI:
     """The API app; its lifespan opens the pool and starts the broker."""
     settings = settings or get_settings()
@@ -86,8 +111,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     # Including the router merges its lifespan: the pool opens, then the broker starts.
     app = FastAPI(title="sxp-api", version=VERSION, description=DESCRIPTION)
     app.state.ctx = ctx
+    app.add_exception_handler(StarletteHTTPException, method_not_allowed)
     for module in (health, profiles, lead_cards, pools, enrichment, batches, subjects,
-                   audiences):
+                   audiences, audience_changes):
         app.include_router(module.router)
     app.include_router(router)
     return app

@@ -86,11 +86,22 @@ def errors(*codes: int) -> dict[int | str, dict[str, Any]]:
     """OpenAPI `responses` for the error codes an endpoint can answer."""
     from services.api.models import Problem
 
-    described = {400: "malformed request", 401: "no, unknown or revoked key",
-                 403: "the key lacks the scope", 404: "not found",
-                 413: "request too large", 415: "unsupported content type",
-                 429: "rate limit reached (see Retry-After)", 503: "a dependency is down"}
-    return {code: {"model": Problem, "description": described[code]} for code in codes}
+    return {code: {"model": Problem, "description": DESCRIBED[code]} for code in codes}
+
+
+def json_errors(*codes: int) -> dict[int | str, dict[str, Any]]:
+    """The same, declared as JSON for an endpoint whose own answer is not (the errors still
+    are: FastAPI answers an HTTPException as JSON whatever the route's response class)."""
+    problem = {"$ref": "#/components/schemas/Problem"}
+    return {code: {"description": DESCRIBED[code],
+                   "content": {"application/json": {"schema": problem}}} for code in codes}
+
+
+DESCRIBED = {400: "malformed request", 401: "no, unknown or revoked key",
+             403: "the key lacks the scope", 404: "not found", 409: "it exists already",
+             412: "the If-Match ETag is not the current one", 413: "request too large",
+             415: "unsupported content type", 428: "If-Match is required",
+             429: "rate limit reached (see Retry-After)", 503: "a dependency is down"}
 
 
 AUTH_ERRORS = (401, 403, 429)

@@ -57,3 +57,19 @@ def test_schemathesis_finds_no_server_error_and_no_schema_violation(api, tmp_pat
     # The fuzzer held an admin key and sent DELETE /v1/subjects/...: it erased nobody.
     assert scalar(api, "SELECT count(*) FROM compliance.erasures WHERE requested_by = ANY($1)",
                   [k["id"] for k in revoked]) == 0
+    # It held the audience scope too: every audience version it asked for is of an audience
+    # it created itself (PATCH and DELETE need an ETag it never read), and the tool deleted
+    # those after it.
+    fuzzers = [f"api_key:{k['id']}" for k in revoked]
+    assert scalar(api, """SELECT count(*) FROM audience.audience_versions v
+                          WHERE v.changed_by ->> 'requested_by' = ANY($1)
+                            AND NOT EXISTS (SELECT 1 FROM audience.audience_versions c
+                                WHERE c.audience_id = v.audience_id AND c.action = 'created'
+                                  AND c.changed_by ->> 'requested_by' = ANY($1))""",
+                  fuzzers) == 0, "the fuzz changed an audience it did not create"
+    assert scalar(api, """SELECT count(*) FROM audience.audiences a
+                          WHERE a.deleted_at IS NULL AND EXISTS (
+                              SELECT 1 FROM audience.audience_versions c
+                              WHERE c.audience_id = a.audience_id AND c.action = 'created'
+                                AND c.changed_by ->> 'requested_by' = ANY($1))""",
+                  fuzzers) == 0, "an audience the fuzz created is left behind"
