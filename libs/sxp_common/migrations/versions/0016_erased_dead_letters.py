@@ -8,7 +8,7 @@ bytes stay; `sxp retention run` deletes a mark once its dead letter has surely l
 (marked longer ago than that age and a segment roll: it was on the topic when marked).
 
 Revision ID: 0016
-Revises: 0012
+Revises: 0014
 """
 
 from alembic import op
@@ -17,7 +17,7 @@ from sxp_common.db import READER_ROLE
 from sxp_common.migrations.sql import execute_script
 
 revision = "0016"
-down_revision = "0012"
+down_revision = "0014"
 
 SCHEMA = """
 CREATE TABLE compliance.erased_dead_letters (
