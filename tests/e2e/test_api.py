@@ -101,7 +101,8 @@ def test_filters_narrow_the_cards_and_pages_have_limits(api, keys, job) -> None:
 
 def test_a_card_shows_its_labels_evidence_lineage_and_trail(api, keys, job) -> None:
     row = query(api, "SELECT lead_card_id, profile_id, revision FROM execution.lead_cards "
-                     "WHERE job_id = $1 AND persona IS NOT NULL ORDER BY lead_card_id LIMIT 1", job["accepted"]["job_id"])[0]
+                     "WHERE job_id = $1 AND persona IS NOT NULL ORDER BY lead_card_id LIMIT 1",
+                job["accepted"]["job_id"])[0]
     with client(api, keys["read"]["key"]) as http:
         card = http.get(f"/v1/lead-cards/{row['lead_card_id']}").json()
         assert http.get("/v1/lead-cards/00000000-0000-0000-0000-000000000000").status_code == 404
