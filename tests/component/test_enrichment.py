@@ -84,7 +84,8 @@ lead_cards AS (
         job_id, platform, username, readiness, base_confidence, audience_pool, persona,
         execution_label, execution_label_confidence, labeled_at)
     SELECT card_id, c.profile_id, 1, md5(tag || 'c' || i), tag, 'x', tag || '_' || i,
-           'LABELED', 0.5, 'x.unassigned.mid', 'founder', 'PARTNER', CASE WHEN routable THEN 0.6 ELSE 0.99 END, now()
+           'LABELED', 0.5, 'x.unassigned.mid', 'founder', 'PARTNER',
+           CASE WHEN routable THEN 0.6 ELSE 0.99 END, now()
     FROM cards c JOIN profiles p ON p.profile_id = c.profile_id RETURNING lead_card_id)
 INSERT INTO audience.members (audience_id, lead_card_id, criteria_hash, card_revision)
 SELECT $2::uuid, lead_card_id, repeat('0', 64), 1 FROM lead_cards
