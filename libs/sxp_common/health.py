@@ -158,19 +158,27 @@ class Monitor:
     last_batch_at: float | None = None
     broker: Any = None  # the FastStream broker, asked with broker.ping()
     listener: GroupListener | None = None  # the subscriber's rebalance listener
+    # Further (subscriber, listener) pairs of the same instance (a command topic's own
+    # consumer): the instance is running and joined only when every one of them is, and its
+    # last fetch is the oldest of theirs.
+    others: list[tuple[Any, GroupListener | None]] = field(default_factory=list)
 
     async def beat(self, reachability: bool = True) -> Heartbeat:
-        """Measure the consumer now, and (`reachability`) the database and the Kafka cluster."""
-        consumer = getattr(self.subscriber, "consumer", None)
-        joined, partitions, last_poll = consumer_state(consumer, self.listener)
+        """Measure the consumers now, and (`reachability`) the database and the Kafka
+        cluster."""
+        lanes = [(self.subscriber, self.listener), *self.others]
+        states = [consumer_state(getattr(s, "consumer", None), listener)
+                  for s, listener in lanes]
+        running = all(getattr(s, "consumer", None) is not None and s.running for s, _ in lanes)
+        polls = [last for _, _, last in states if last is not None]
         database, kafka = await asyncio.gather(database_reachable(self.pool()),
                                                broker_reachable(self.broker)
                                                ) if reachability else (True, True)
         return Heartbeat(
             service=self.service, instance=self.instance, pid=os.getpid(),
             started_at=self.started_at, written_at=time.time(),
-            consumer_running=bool(consumer is not None and self.subscriber.running),
-            consumer_joined=joined, partitions=partitions, last_poll_at=last_poll,
+            consumer_running=running, consumer_joined=all(joined for joined, _, _ in states),
+            partitions=sum(n for _, n, _ in states), last_poll_at=min(polls, default=None),
             last_batch_at=self.last_batch_at,
             database_reachable=database, broker_reachable=kafka)
 

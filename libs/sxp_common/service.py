@@ -177,23 +177,35 @@ def build_service(
     resources: Callable[[ServiceContext], AbstractAsyncContextManager[None]] | None = None,
     on_dead_letter: DeadLetterHook | None = None,
     dead_letters: DeadLetterPath = "staged",
+    own_consumer: tuple[type[ConsumedEvent], ...] = (),
 ) -> tuple[FastStream, ServiceContext]:
     """A FastStream app consuming the topics of `events` in batches as group `sxp-<name>`,
-    handing `handler` each batch as typed events."""
-    topics = tuple(event.TOPIC for event in events)
+    handing `handler` each batch as typed events.
+
+    The topics of `own_consumer` (a command topic, say) get a consumer of their own in the
+    same group, handed to the same handler: their records never wait behind a backlog of the
+    other topics, nor behind a batch of them that fails and is redelivered. The two consumers'
+    batches can run at the same time; the handler serializes what must not interleave."""
+    apart = tuple(event.TOPIC for event in own_consumer)
+    topics = tuple(event.TOPIC for event in events if event.TOPIC not in apart)
     settings = settings or get_settings()
     tracing.configure(name, settings.instance_id)
     broker = make_broker(settings, name, [tracing.consumer_middleware()])
     logger = configure_logging(name, settings.log_level)
     ctx = ServiceContext(name, consumer_group(name), settings, broker, logger,
                          counters=Counters(name))
-    listener = health.GroupListener()
-    subscriber = broker.subscriber(*topics, **batch_subscriber_options(settings, ctx.group),
-                                   listener=listener)
-    monitor = health.Monitor(name, settings.instance_id, subscriber, lambda: ctx.pool,
-                             broker=broker, listener=listener)
+    consumers = [(topics, health.GroupListener())]
+    if apart:
+        consumers.append((apart, health.GroupListener()))
+    subscribers = [broker.subscriber(*group_topics,
+                                     **batch_subscriber_options(settings, ctx.group),
+                                     listener=listener)
+                   for group_topics, listener in consumers]
+    monitor = health.Monitor(name, settings.instance_id, subscribers[0], lambda: ctx.pool,
+                             broker=broker, listener=consumers[0][1],
+                             others=[(s, c[1]) for s, c in zip(subscribers[1:], consumers[1:],
+                                                               strict=True)])
 
-    @subscriber
     async def on_batch(body: Any, message: Any = Context("message")) -> None:
         records = inbound_records(message.raw_message)
         staged_before = ctx.outbox().staged
@@ -204,11 +216,14 @@ def build_service(
             await relay_now(ctx)  # inside the scope: produced records count for this service
         monitor.last_batch_at = time.time()
 
+    for subscriber in subscribers:
+        subscriber(on_batch)
+
     @asynccontextmanager
     async def lifespan() -> AsyncIterator[None]:
         ctx.pool = await create_service_pool(settings, db_role or name)
         ctx.relay = outbox.Relay(ctx.pool, broker, name, logger)
-        logger.info("started", extra={"topics": list(topics), "group": ctx.group})
+        logger.info("started", extra={"topics": [*topics, *apart], "group": ctx.group})
         async with observed(monitor, settings.health_port), outbox.running(ctx.relay):
             try:
                 if resources is None:

@@ -39,6 +39,19 @@ async def audience_for_update(conn: asyncpg.Connection, name: str) -> Stored | N
     return None if row is None else _stored(row)
 
 
+MEMBERSHIP_LOCK = "sxp-audience-membership"
+
+
+async def lock_membership(conn: asyncpg.Connection, exclusive: bool) -> None:
+    """Hold, until the transaction ends, the lock between commands (exclusive: they change
+    definitions and rerun the statements over every card) and card batches (shared: they run
+    concurrently with each other). Without it a card batch could miss an audience created
+    while its cards changed, and keep that audience stale for those cards."""
+    await conn.execute("SELECT pg_advisory_xact_lock(hashtext($1))" if exclusive
+                       else "SELECT pg_advisory_xact_lock_shared(hashtext($1))",
+                       MEMBERSHIP_LOCK)
+
+
 async def live_audiences(conn: asyncpg.Connection) -> list[Stored]:
     """Every audience not deleted, locked against a concurrent command (share lock)."""
     rows = await conn.fetch(f"""SELECT {AUDIENCE_COLUMNS} FROM audience.audiences

@@ -1,5 +1,6 @@
-"""Wires the audience service: consumes its command topic and what moves a criterion's column
-(labels, enrichment status) as group sxp-audience; opens the LLM client when one is set."""
+"""Wires the audience service: consumes its command topic (a consumer of its own) and what
+moves a criterion's column (labels, enrichment status) as group sxp-audience; opens the LLM
+client when one is set."""
 
 from __future__ import annotations
 
@@ -40,6 +41,8 @@ async def llm_client(ctx: ServiceContext) -> AsyncIterator[None]:
 
 
 def create_app(settings: Settings | None = None) -> tuple[FastStream, ServiceContext]:
-    """The audience app and its context; an undecodable record is dead-lettered at once."""
+    """The audience app and its context; an undecodable record is dead-lettered at once.
+    Commands have a consumer of their own, so an answer never waits behind card events."""
     return build_service("audience", EVENTS, on_audience_events, settings,
-                         resources=llm_client, dead_letters="sent")
+                         resources=llm_client, dead_letters="sent",
+                         own_consumer=(AudienceCommand,))

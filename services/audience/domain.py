@@ -10,7 +10,13 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from sxp_common.audience_criteria import Node, canonical, criteria_hash, parse_criteria
+from sxp_common.audience_criteria import (
+    CriteriaError,
+    Node,
+    canonical,
+    criteria_hash,
+    parse_criteria,
+)
 from sxp_common.audience_scoring import SCORER as DEFAULT_SCORER
 
 # audience_id = uuid5(AUDIENCE_NAMESPACE, name): the same name is the same audience across
@@ -99,8 +105,23 @@ def definition(name: str, node: Node, description: str, scorer: str) -> Definiti
 
 
 def stored_node(stored: Stored) -> Node:
-    """The stored canonical criteria parsed back (they are valid: the service wrote them)."""
+    """The stored canonical criteria parsed back (valid when the service wrote them)."""
     return parse_criteria(stored.criteria)
+
+
+def readable(audiences: Iterable[Stored]) -> tuple[list[tuple[Stored, Node]],
+                                                   list[tuple[Stored, str]]]:
+    """The audiences whose stored criteria parse, with their node, and those that do not, with
+    the one-line reason. A row written behind the service's back (by hand, by an old tool)
+    must not stop every other audience from being kept current; `update --criteria` mends it."""
+    good: list[tuple[Stored, Node]] = []
+    bad: list[tuple[Stored, str]] = []
+    for stored in audiences:
+        try:
+            good.append((stored, stored_node(stored)))
+        except CriteriaError as exc:
+            bad.append((stored, str(exc)))
+    return good, bad
 
 
 def decide(command: Mapping[str, Any], stored: Stored | None) -> Decision:

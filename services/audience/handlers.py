@@ -1,9 +1,12 @@
 """on_audience_events: audience commands, and membership kept current for changed cards.
 
-Cards first, then commands, each in its own transaction: a card event only touches the cards
-it names (the two statements restricted to them, primary-key lookups), committed with the
-consumed positions; a command runs the statements over every card, with its version row, its
-audit events and its answer, in one transaction.
+Commands and card events come from two consumers of the group (commands never wait behind
+card events) and may be handled at the same time, each in its own transaction: a card batch
+only touches the cards it names (the two statements restricted to them, primary-key
+lookups), committed with the consumed positions; a command runs the statements over every
+card, with its version row, its audit events and its answer, in one transaction. A command
+takes the membership lock exclusively and a card batch shares it, so a card batch either
+sees an audience a command is creating or runs before that command reads the cards.
 """
 
 from __future__ import annotations
@@ -20,7 +23,7 @@ from services.audience.domain import (
     Split,
     changed_cards,
     decide,
-    stored_node,
+    readable,
 )
 from services.audience.qualify import qualify_members
 from sxp_common import audit
@@ -75,11 +78,15 @@ async def on_card_changes(events: list[ConsumedEvent], ctx: ServiceContext) -> N
             in fresh for card in _card_ids(e))
         if not cards:
             return
+        await adapters.lock_membership(conn, exclusive=False)
+        live, unreadable = readable(await adapters.live_audiences(conn))
+        for stored, reason in unreadable:
+            ctx.logger.warning("audience criteria unreadable: its members are not kept current",
+                               extra={"audience_id": stored.audience_id, "reason": reason})
         trail = []
-        for stored in await adapters.live_audiences(conn):
-            change = await adapters.apply_membership(conn, stored_node(stored),
-                                                     stored.audience_id, stored.criteria_hash,
-                                                     cards)
+        for stored, node in live:
+            change = await adapters.apply_membership(conn, node, stored.audience_id,
+                                                     stored.criteria_hash, cards)
             if not change.touched:
                 continue
             split = await adapters.record_size(conn, stored.audience_id)
@@ -88,7 +95,8 @@ async def on_card_changes(events: list[ConsumedEvent], ctx: ServiceContext) -> N
                 trail.append(_membership_event(actor, stored.audience_id, change, split,
                                                "cards_changed", where))
         await ctx.stage(conn, audit.audit_messages(trail))
-    ctx.counters.add(cards_checked=len(cards), members_moved=moved)
+    ctx.counters.add(cards_checked=len(cards), members_moved=moved,
+                     audiences_unreadable=len(unreadable))
 
 
 async def _refuse(ctx: ServiceContext, conn: asyncpg.Connection, command: dict[str, Any],
@@ -155,6 +163,7 @@ async def on_audience_command(event: AudienceCommand, ctx: ServiceContext) -> No
     async with ctx.db().acquire() as conn, conn.transaction():
         if await adapters.answered(conn, command["request_id"]):
             return  # a redelivered command: applied and answered with its first delivery
+        await adapters.lock_membership(conn, exclusive=True)
         stored = await adapters.audience_for_update(conn, command["name"])
         try:
             decision = decide(command, stored)
@@ -176,7 +185,7 @@ async def on_audience_command(event: AudienceCommand, ctx: ServiceContext) -> No
 
 
 async def on_audience_events(events: list[ConsumedEvent], deps: ServiceContext) -> None:
-    """Handle a batch of the service's topics: card changes first, then each command."""
+    """Handle a batch of one consumer: its card changes, then each of its commands."""
     card_events = [e for e in events if not isinstance(e, AudienceCommand)]
     if card_events:
         await on_card_changes(card_events, deps)

@@ -8,6 +8,7 @@ from typing import Any
 import asyncpg
 
 from services.enrichment_gate.domain import Candidate, GateDecision, GatePolicy
+from services.enrichment_gate.planning import effective_limit, wants_more_candidates
 from services.enrichment_gate.records import requester_name
 
 BUDGET_LOCK = "sxp-enrichment-budget"
@@ -54,19 +55,35 @@ def candidate_status(retry_failed: bool) -> str:
 
 
 async def fetch_candidates(
-    conn: asyncpg.Connection, labels: list[str], limit: int | None, retry_failed: bool = False,
+    conn: asyncpg.Connection, labels: list[str], window: int, retry_failed: bool = False,
     audience_id: str | None = None,
 ) -> list[Candidate]:
-    """Lead cards with one of the labels, not yet requested (or FAILED), most confident first;
-    with an audience, only its members (any label when `labels` is empty), best-qualified
-    first."""
-    cap = min(limit * 4, MAX_CANDIDATES) if limit else MAX_CANDIDATES
+    """The first `window` lead cards with one of the labels, not yet requested (or FAILED),
+    most confident first; with an audience, only its members (any label when `labels` is
+    empty), best-qualified first."""
     status = candidate_status(retry_failed)
     if audience_id is None:
-        rows = await conn.fetch(_CANDIDATES, labels, cap, status)
+        rows = await conn.fetch(_CANDIDATES, labels, window, status)
     else:
-        rows = await conn.fetch(_AUDIENCE_CANDIDATES, labels, cap, status, audience_id)
+        rows = await conn.fetch(_AUDIENCE_CANDIDATES, labels, window, status, audience_id)
     return [Candidate(**dict(r)) for r in rows]
+
+
+async def candidates_for(conn: asyncpg.Connection, policy: GatePolicy,
+                         command: dict[str, Any]) -> list[Candidate]:
+    """The candidates a REQUEST or DRY_RUN decides over: four times its limit (every card up
+    to MAX_CANDIDATES without one), widened fourfold while the window holds fewer cards the
+    policy could approve than the limit asks for (planning.wants_more_candidates)."""
+    limit = effective_limit(command)
+    window = min(limit * 4, MAX_CANDIDATES) if limit else MAX_CANDIDATES
+    while True:
+        candidates = await fetch_candidates(conn, list(command["labels"]), window,
+                                            bool(command.get("retry_failed")),
+                                            command.get("audience_id"))
+        if window >= MAX_CANDIDATES or not wants_more_candidates(policy, command, candidates,
+                                                                 window):
+            return candidates
+        window = min(window * 4, MAX_CANDIDATES)
 
 
 async def spent_today(conn: asyncpg.Connection) -> float:

@@ -14,12 +14,12 @@ from typing import Any
 
 from services.enrichment_gate.adapters import (
     answered,
-    fetch_candidates,
+    candidates_for,
     record_answer,
     spent_today,
 )
 from services.enrichment_gate.domain import load_policy
-from services.enrichment_gate.planning import decide, effective_limit
+from services.enrichment_gate.planning import decide
 from services.enrichment_gate.reaper import reap_in
 from services.enrichment_gate.records import dry_run_answer
 from sxp_common import audit
@@ -44,11 +44,8 @@ async def answer_command(ctx: ServiceContext, command: dict[str, Any]) -> None:
             ctx.logger.info("command already answered", extra={"request_id": request_id})
             return
         if kind == DRY_RUN:
-            candidates = await fetch_candidates(conn, list(command["labels"]),
-                                                effective_limit(command),
-                                                bool(command.get("retry_failed")),
-                                                command.get("audience_id"))
             policy = load_policy(ctx.settings.enrichment_policy)
+            candidates = await candidates_for(conn, policy, command)
             answer = dry_run_answer(decide(policy, command, candidates, await spent_today(conn)))
         else:
             older_than_s = command.get("older_than_s")

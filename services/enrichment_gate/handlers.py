@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 from services.enrichment_gate.adapters import (
-    fetch_candidates,
+    candidates_for,
     lock_budget,
     record_decision,
     spent_today,
@@ -14,7 +14,7 @@ from services.enrichment_gate.adapters import (
 )
 from services.enrichment_gate.commands import REQUEST, answer_command
 from services.enrichment_gate.domain import load_policy
-from services.enrichment_gate.planning import decide, effective_limit
+from services.enrichment_gate.planning import decide
 from services.enrichment_gate.records import decision_events, requested_record
 from sxp_common import audit
 from sxp_common.events import RequestEnrichment
@@ -43,8 +43,7 @@ async def _apply(ctx: ServiceContext, event: RequestEnrichment) -> None:
             # A redelivered command: its batches and events were staged with the decision.
             ctx.logger.info("request already decided", extra={"request_id": request_id})
             return
-        candidates = await fetch_candidates(conn, event.labels, effective_limit(command),
-                                            event.retry_failed, event.audience_id)
+        candidates = await candidates_for(conn, policy, command)
         decision = decide(policy, command, candidates, await spent_today(conn))
         await record_decision(conn, command, decision, policy)
         planned = [

@@ -96,6 +96,31 @@ def effective_limit(request: dict[str, Any]) -> int | None:
     return min(bounds) if bounds else None
 
 
+def approvable(policy: GatePolicy, request: dict[str, Any], candidate: Candidate) -> bool:
+    """Could the policy approve this card for this request, budget and limit aside (an
+    allowed label, confident enough, some provider route)?"""
+    min_confidence = max(policy.min_confidence, request.get("min_confidence") or 0.0)
+    return (candidate.execution_label in policy.allowed_labels
+            and candidate.confidence >= min_confidence
+            and bool(routes_for(match_facts(candidate), policy.providers)))
+
+
+def wants_more_candidates(policy: GatePolicy, request: dict[str, Any],
+                          candidates: Sequence[Candidate], window: int) -> bool:
+    """Should the gate look past a full window of candidates (most confident first)? Yes
+    while it holds fewer approvable cards than the request's limit and its last card still
+    clears the confidence floor. Cards no provider can take stay NONE and keep their
+    confidence, so without this they pile up at the top of the order and a request with a
+    small limit finds nothing to approve though routable cards wait further down."""
+    limit = effective_limit(request)
+    if limit is None or len(candidates) < window or not candidates:
+        return False
+    min_confidence = max(policy.min_confidence, request.get("min_confidence") or 0.0)
+    if candidates[-1].confidence < min_confidence:
+        return False
+    return sum(1 for c in candidates if approvable(policy, request, c)) < limit
+
+
 def decide(
     policy: GatePolicy,
     request: dict[str, Any],

@@ -98,6 +98,53 @@ def sxp(*args: str, **env: str) -> Any:
                           text=True, timeout=300, env={**os.environ, **env})
 
 
+async def _group_lag(settings: Settings, group: str, topics: list[str],
+                     ends: dict[Any, int] | None) -> tuple[int, dict[Any, int]]:
+    """(records up to `ends` the group has not committed, the ends used); `ends` None: the
+    end offsets of every partition of `topics` now."""
+    from aiokafka import AIOKafkaConsumer, TopicPartition
+    from aiokafka.admin import AIOKafkaAdminClient
+
+    from sxp_common.kafka import stop_quietly, topic_partitions
+    from sxp_common.kafka_security import client_options
+
+    options = client_options(settings)
+    consumer = AIOKafkaConsumer(bootstrap_servers=settings.kafka_bootstrap,
+                                enable_auto_commit=False, **options)
+    admin = AIOKafkaAdminClient(bootstrap_servers=settings.kafka_bootstrap, **options)
+    await consumer.start()
+    await admin.start()
+    try:
+        if ends is None:
+            layout = await topic_partitions(settings, topics)
+            ends = dict(await consumer.end_offsets(
+                [TopicPartition(t, p) for t, ids in layout.items() for p in ids]))
+        starts = await consumer.beginning_offsets(list(ends))
+        committed = await admin.list_consumer_group_offsets(group)
+        done = {tp: meta.offset for tp, meta in committed.items() if meta.offset >= 0}
+        return sum(max(0, end - done.get(tp, starts[tp])) for tp, end in ends.items()), ends
+    finally:
+        await stop_quietly(consumer)
+        await admin.close()
+
+
+def caught_up(settings: Settings, group: str, topics: list[str],
+              timeout_s: float = 120.0) -> int:
+    """Wait until consumer group `group` has committed every record of `topics` staged so far
+    (the kit commits after the handler's transaction, so what the group did with them is in
+    the database); the lag left at the deadline, 0 when caught up. First the outboxes must
+    hold none of those records: one still staged is not on the topic yet."""
+    deadline = time.monotonic() + timeout_s
+    staged = poll(lambda: scalar(settings, "SELECT count(*) FROM ops.outbox "
+                                           "WHERE topic = ANY($1::text[])", topics),
+                  lambda n: n == 0, timeout_s)
+    assert staged == 0, f"{staged} records of {topics} still staged in an outbox"
+    _, ends = asyncio.run(_group_lag(settings, group, topics, None))
+    timeout_s = max(1.0, deadline - time.monotonic())
+    return poll(lambda: asyncio.run(_group_lag(settings, group, topics, ends))[0],
+                lambda lag: lag == 0, timeout_s)
+
+
 def publish_and_label(settings: Settings, path: Any, timeout_s: float = 120.0) -> Any:
     """Publish a file and wait until ingest saw every row and every lead card is labeled."""
     from sxp_cli.publish import publish_file

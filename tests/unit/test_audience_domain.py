@@ -13,6 +13,7 @@ from services.audience.domain import (
     decide,
     definition,
     membership_change,
+    readable,
     split_of,
 )
 from sxp_common.audience_commands import command_record
@@ -104,3 +105,15 @@ def test_the_pool_column_is_written_and_compared_only_when_asked() -> None:
     assert "audience_pool" not in plain.admit
     assert "c.audience_pool" in pooled.admit and "m.audience_pool" in pooled.admit
     assert "'" not in pooled.admit
+
+
+def test_an_audience_whose_stored_criteria_do_not_parse_is_set_apart_with_its_reason() -> None:
+    good = stored({"platform": "x"}, name="good")
+    broken = Stored(audience_id_of("broken"), "broken", "", {}, "0" * 64, 1, "default-v1", False)
+    live, unreadable = readable([broken, good])
+    assert [(s.name, canonical(node)) for s, node in live] == [("good", canonical(
+        parse_criteria({"platform": "x"})))]
+    assert [(s.name, reason) for s, reason in unreadable] == [
+        ("broken", "criteria: empty criteria (name at least one field)")]
+    mended = decide(cmd("UPDATE", "broken", criteria_json='{"verified": true}'), broken)
+    assert mended.kind == "update" and mended.version == 2

@@ -17,7 +17,13 @@ from services.enrichment_gate.domain import (
     load_policy,
     policy_from_dict,
 )
-from services.enrichment_gate.planning import decide, match_facts, routes_for, split_name
+from services.enrichment_gate.planning import (
+    decide,
+    match_facts,
+    routes_for,
+    split_name,
+    wants_more_candidates,
+)
 
 pytestmark = pytest.mark.unit
 ROOMY = GatePolicy(budget_per_request_usd=10_000, budget_per_day_usd=10_000)
@@ -145,3 +151,29 @@ def test_the_packaged_policy_loads_and_a_broken_one_is_one_clear_error(tmp_path)
     bad.write_text("{not json")
     with pytest.raises(PolicyError, match="cannot read"):
         load_policy(bad)
+
+
+def unroutable(n: int, confidence: float = 0.99) -> Candidate:
+    """A confident card no provider can take: a name, but no organization, domain or address."""
+    return card(n, confidence=confidence, display_name="gym rat", location=None,
+                external_url=None)
+
+
+def test_a_window_full_of_cards_no_provider_takes_is_widened_until_the_limit_can_be_met() -> None:
+    request = {"request_id": "r", "limit": 2}
+    window = [unroutable(n) for n in range(8)]
+    assert decide(ROOMY, request, window, 0.0).approved_count == 0
+    assert wants_more_candidates(ROOMY, request, window, 8)
+    wider = [*window, card(8, confidence=0.7), card(9, confidence=0.7),
+             *map(unroutable, range(10, 32))]
+    assert not wants_more_candidates(ROOMY, request, wider, 32)
+    assert decide(ROOMY, request, wider, 0.0).approved_count == 2
+
+
+def test_the_window_is_not_widened_past_the_end_the_confidence_floor_or_without_a_limit() -> None:
+    short = [unroutable(n) for n in range(5)]
+    assert not wants_more_candidates(ROOMY, {"request_id": "r", "limit": 2}, short, 8)
+    fading = [*(unroutable(n) for n in range(7)), unroutable(7, confidence=0.3)]
+    assert not wants_more_candidates(ROOMY, {"request_id": "r", "limit": 2}, fading, 8)
+    full = [unroutable(n) for n in range(8)]
+    assert not wants_more_candidates(ROOMY, {"request_id": "r"}, full, 8)
