@@ -1,4 +1,5 @@
-"""The typed events the services consume: one frozen dataclass per topic, built at the edge.
+"""The typed events the services consume: one frozen dataclass per topic, built at the edge
+(the command topics' models are in `sxp_common.command_events`, their base in `event_base`).
 
 The codec (`sxp_common.avro`) resolves every writer revision to the topic's current schema;
 `decode_event` turns that record into the topic's model, so a handler reads
@@ -20,32 +21,23 @@ from datetime import datetime
 from typing import Any, ClassVar, TypeVar, cast
 
 from sxp_common import avro
+from sxp_common.command_events import (
+    AudienceCommand,
+    ComplianceCommand,
+    RequestEnrichment,
+    RequestExport,
+)
+from sxp_common.event_base import ConsumedEvent
 from sxp_common.kafka import InboundRecord, Outgoing, dead_letter
 from sxp_common.topics import (
-    AUDIENCE_COMMANDS,
     AUDIT,
-    COMPLIANCE_COMMANDS,
-    ENRICHMENT_COMMANDS,
     ENRICHMENT_COMPLETED,
     ENRICHMENT_REQUESTED,
-    EXPORT_COMMANDS,
     LEADCARDS_LABELED,
     LEADCARDS_STRUCTURED,
     PROFILES_RAW,
     PROFILES_SUBMITTED,
 )
-
-
-@dataclass(frozen=True, kw_only=True)
-class ConsumedEvent:
-    """What every consumed event carries besides its fields: the Kafka record it came from."""
-
-    TOPIC: ClassVar[str]
-    record: InboundRecord = dataclasses.field(repr=False, compare=False)
-
-    def as_record(self) -> dict[str, Any]:
-        """The event as the Avro record it was decoded from (for code written on records)."""
-        return _to_record(self)
 
 
 @dataclass(frozen=True)
@@ -189,36 +181,6 @@ class AuditEvent(ConsumedEvent):
 
 
 @dataclass(frozen=True)
-class Requester:
-    """Who sent a command."""
-
-    kind: str
-    name: str
-    instance: str
-
-
-@dataclass(frozen=True)
-class RequestEnrichment(ConsumedEvent):
-    """sxp.enrichment.commands.v1 (r1-r4): enrich the cards with these labels (r4: or the
-    best-qualified `top` members of an audience), or, by `kind`, only say what that would do
-    (DRY_RUN) or close overdue batches (REAP)."""
-
-    TOPIC: ClassVar[str] = ENRICHMENT_COMMANDS
-    request_id: str
-    labels: list[str]
-    min_confidence: float | None
-    limit: int | None
-    budget_usd: float | None
-    requested_by: Requester
-    requested_at: datetime
-    retry_failed: bool
-    kind: str
-    older_than_s: float | None
-    audience_id: str | None
-    top: int | None
-
-
-@dataclass(frozen=True)
 class EnrichmentItem:
     """One card of an approved batch, with the providers it may go to."""
 
@@ -273,50 +235,6 @@ class EnrichmentBatchCompleted(ConsumedEvent):
     reserved_usd: float
     settled_usd: float
     results: list[EnrichmentOutcome]
-
-
-@dataclass(frozen=True)
-class RequestExport(ConsumedEvent):
-    """sxp.export.commands.v1 (r1-r2): export what is ready (r2: of one audience), or re-send
-    one batch."""
-
-    TOPIC: ClassVar[str] = EXPORT_COMMANDS
-    command_id: str
-    transport: str
-    resend_batch_id: str | None
-    requested_by: Requester
-    requested_at: datetime
-    audience_id: str | None
-
-
-@dataclass(frozen=True)
-class ComplianceCommand(ConsumedEvent):
-    """sxp.compliance.commands.v1 (r1-r2): forget one subject (by identity hash, never by
-    name), or apply the retention ages (RETENTION, r2, optionally a dry run)."""
-
-    TOPIC: ClassVar[str] = COMPLIANCE_COMMANDS
-    request_id: str
-    kind: str
-    identity_hash: str
-    requested_by: Requester
-    requested_at: datetime
-    dry_run: bool
-
-
-@dataclass(frozen=True)
-class AudienceCommand(ConsumedEvent):
-    """sxp.audience.commands.v1: create, update, delete or qualify one audience, by name."""
-
-    TOPIC: ClassVar[str] = AUDIENCE_COMMANDS
-    request_id: str
-    action: str
-    name: str
-    description: str | None
-    criteria_json: str | None
-    scorer: str | None
-    top: int | None
-    requested_by: str
-    requested_at: datetime
 
 
 EVENT_TYPES: tuple[type[ConsumedEvent], ...] = (
@@ -404,16 +322,3 @@ def decode_events(service: str, records: Sequence[InboundRecord]) -> DecodedEven
 def of_type(events: Sequence[ConsumedEvent], model: type[E]) -> list[E]:
     """The events of one model, in batch order (for services that read several topics)."""
     return [e for e in events if isinstance(e, model)]
-
-
-def _plain(value: Any) -> Any:
-    if dataclasses.is_dataclass(value):
-        return _to_record(value)
-    if isinstance(value, list):
-        return [_plain(v) for v in value]
-    return value
-
-
-def _to_record(obj: Any) -> dict[str, Any]:
-    return {f.name: _plain(getattr(obj, f.name)) for f in dataclasses.fields(obj)
-            if f.name != "record"}
