@@ -23,6 +23,7 @@ from rich.table import Table
 from sxp_cli.queries import reading
 from sxp_common import audience_commands
 from sxp_common import audience_reads as queries
+from sxp_common.audience_criteria import parse_criteria
 from sxp_common.kafka import make_broker
 from sxp_common.settings import Settings
 
@@ -37,14 +38,17 @@ ScorerOpt = Annotated[str | None, typer.Option("--scorer", help="default-v1 or l
 
 
 def criteria_text(value: str) -> str:
-    """The criteria as typed, or the content of the file named after '@'."""
-    if not value.startswith("@"):
-        return value
-    path = Path(value[1:])
-    try:
-        return path.read_text(encoding="utf-8")
-    except OSError as exc:
-        raise ValueError(f"cannot read criteria file {path}: {exc.strerror}") from None
+    """The criteria as typed, or the content of the file named after '@', checked against the
+    grammar before anything is sent (CriteriaError: the service's own one-line refusal)."""
+    text = value
+    if value.startswith("@"):
+        path = Path(value[1:])
+        try:
+            text = path.read_text(encoding="utf-8")
+        except OSError as exc:
+            raise ValueError(f"cannot read criteria file {path}: {exc.strerror}") from None
+    parse_criteria(text)
+    return text
 
 
 def requester() -> str:

@@ -217,6 +217,10 @@ def main() -> None:
     """Entry point: run the app, turning every error into one line on stderr."""
     # Client libraries log connection retries themselves; the CLI reports one line instead.
     logging.getLogger("aiokafka").setLevel(logging.CRITICAL)
+    # A connect that fails drops aiokafka's producer unstarted, and its finalizer reports it
+    # through asyncio ("Unclosed AIOKafkaProducer") under the one line already printed.
+    logging.getLogger("asyncio").addFilter(
+        lambda record: not record.getMessage().startswith("Unclosed AIOKafkaProducer"))
     try:
         app()
     except (UserError, InputError, processes.ProcessError, ValueError) as exc:
