@@ -262,6 +262,9 @@ def fill_from_model(book: RuleBook, model: LearnedModel, card: Mapping[str, Any]
         persona = _with_audience(_learned(predicted.get("persona"), "persona"), _followers(card))
     tribe = (tribe or _learned(predicted.get("tribe"), "tribe")
              or _default_tribe(book, scores["tribe"], persona))
+    if persona is None and card.get("platform") == "tiktok":
+        persona = _interests_only(scores["persona"], tribe, _followers(card),
+                                  str(card.get("platform") or ""))
     industry = (industry or _industry(book, scores["industry"], persona, tribe)
                 or _learned(predicted.get("industry"), "industry"))
     return persona, tribe, industry

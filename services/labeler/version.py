@@ -15,7 +15,7 @@ from pathlib import Path
 from services.labeler.learned import learned_model, packaged_model_bytes
 from services.labeler.rulebook import rule_tables
 
-SCHEME = "rules-3"
+SCHEME = "rules-4"
 
 
 def rules_digest(rules_dir: Path | None = None) -> str:
@@ -28,7 +28,7 @@ def rules_digest(rules_dir: Path | None = None) -> str:
 
 
 def model_version(rules_dir: Path | None = None) -> str:
-    """'rules-3+<rules_digest>+<model name>.<8 hex of its file>'."""
+    """'rules-4+<rules_digest>+<model name>.<8 hex of its file>'."""
     return _version(rules_dir)
 
 

@@ -3,6 +3,7 @@ determinism), how it fills only what the rules leave open, and the packaged mode
 
 from __future__ import annotations
 
+import dataclasses
 import math
 from io import BytesIO
 from typing import Any
@@ -141,7 +142,7 @@ def test_a_learned_persona_routes_the_card_like_a_rule_decided_one() -> None:
 
 def test_label_card_uses_the_packaged_model_and_the_version_names_it() -> None:
     assert learned_model().version in model_version()
-    assert model_version().startswith("rules-3+")
+    assert model_version().startswith("rules-4+")
     card = _card("")
     assert label_card(card) == label_with(card, learned_model())
 
@@ -155,3 +156,25 @@ def test_the_packaged_model_is_small_and_holds_no_pickles() -> None:
     assert set(model.dimensions) == set(MODEL_DIMENSIONS)
     assert all(NULL_CLASS in m.classes for m in model.dimensions.values())
     assert all(0.0 < m.threshold <= 1.01 for m in model.dimensions.values())  # 1.01: never
+
+
+def _tribe_only_model() -> LearnedModel:
+    """The tiny model with its persona dimension never deciding."""
+    model = _tiny_model()
+    persona = dataclasses.replace(model.dimensions["persona"], threshold=1.01)
+    return dataclasses.replace(model, dimensions={**model.dimensions, "persona": persona})
+
+
+def test_a_learned_tribe_on_tiktok_makes_an_interests_only_creator_as_a_rule_tribe_would() -> None:
+    labels = label_with(_card("zorblax all night"), _tribe_only_model())
+    assert labels.tribe is not None and labels.tribe.id == "gaming_esports"
+    assert labels.persona is not None and labels.persona.id == "creator"
+    assert labels.persona.evidence[:3] == ("signal:interests_only", "signal:tiktok",
+                                           labels.tribe.evidence[0])
+    assert labels.persona.confidence < labels.tribe.confidence
+    assert labels.readiness == "LABELED"
+
+
+def test_a_learned_tribe_on_x_leaves_persona_open() -> None:
+    on_x = label_with(_card("zorblax all night", platform="x"), _tribe_only_model())
+    assert on_x.tribe is not None and on_x.persona is None  # X bios: too many bots and brands

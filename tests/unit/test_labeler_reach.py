@@ -84,7 +84,7 @@ def test_empty_and_emoji_only_bios_still_abstain_on_tiktok() -> None:
 
 def test_the_model_version_names_the_rules_3_scheme_and_the_learned_model() -> None:
     scheme, tables, learned = model_version().split("+")
-    assert scheme == "rules-3" and len(tables) == 12
+    assert scheme == "rules-4" and len(tables) == 12
     assert learned.startswith("lr-1.") and len(learned.split(".")[1]) == 8
 
 
