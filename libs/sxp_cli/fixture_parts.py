@@ -115,6 +115,9 @@ def fit_handle(raw: str, platform: str) -> str:
     return handle if len(handle) >= 2 else handle + "00"
 
 
+RANDOM_SUFFIX_TRIES = 20
+
+
 class RowGen:
     """Generator state: the seeded RNG, handles already used per platform, the time base."""
 
@@ -138,11 +141,24 @@ class RowGen:
                        f"{f}in{c}", f"real{f}{ln}"]
             if w:
                 options += [f"{f}{w}", f"{f}.{w}", f"{w}with{f}", f"{f}_{w}", f"{w}by{f}"]
-        handle = fit_handle(rng.choice(options), platform)
-        while handle in self.used[platform]:
-            room = 13 if platform == "x" else 22
-            handle = fit_handle(handle[:room] + str(rng.randint(0, 99)), platform)
+        handle = self.unique(fit_handle(rng.choice(options), platform), platform)
         self.used[platform].add(handle)
+        return handle
+
+    def unique(self, handle: str, platform: str) -> str:
+        """The handle, or a numbered variant of it no earlier row took. A few random two-digit
+        endings first; then a counter, which always ends: at a million rows the two-digit
+        endings of a common 13-letter X handle are all taken and random tries never stop."""
+        used, room = self.used[platform], 13 if platform == "x" else 22
+        for _ in range(RANDOM_SUFFIX_TRIES):
+            if handle not in used:
+                return handle
+            handle = fit_handle(handle[:room] + str(self.rng.randint(0, 99)), platform)
+        number, limit = len(used), 15 if platform == "x" else room + 2
+        while handle in used:
+            suffix = str(number)
+            handle = fit_handle(handle[:limit - len(suffix)] + suffix, platform)
+            number += 1
         return handle
 
     def timestamp(self) -> str:

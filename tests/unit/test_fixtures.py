@@ -174,3 +174,15 @@ def test_unreadable_lines_are_inserted_and_none_of_them_parse(tmp_path: Path) ->
             broken.append(line)
     assert len(broken) == 12 and all(line.strip() for line in broken)
     assert write_jsonl(generate_profiles(40, seed=5), tmp_path / "u.jsonl", unreadable=3) == 43
+
+
+def test_a_handle_whose_numbered_endings_are_all_taken_still_gets_a_unique_one() -> None:
+    from sxp_cli.fixture_parts import RowGen, fit_handle
+
+    gen = RowGen(7, datetime(2026, 1, 1, tzinfo=UTC))
+    base = "averylonghandle"  # 15 letters: X's limit, so endings replace its last letters
+    taken = {base} | {fit_handle(base[:13] + str(n), "x") for n in range(100)}
+    gen.used["x"] |= taken
+    handle = gen.unique(base, "x")
+    assert handle not in taken and fit_handle(handle, "x") == handle
+    assert gen.unique(base, "x") == handle  # not yet added: the same answer for the same state
