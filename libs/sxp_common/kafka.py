@@ -154,11 +154,21 @@ def continuing(record: InboundRecord, messages: Iterable[Outgoing]) -> list[Outg
                              **m.headers}) for m in messages] if headers else list(messages)
 
 
+BULK_FROM = 8  # records: from here on a publish goes as record batches (BatchSender)
+
+
 async def publish_all(broker: KafkaBroker, messages: Iterable[Outgoing]) -> int:
-    """Send every message without waiting in between, then wait for all acks once."""
+    """Send every message without waiting in between, then wait for all acks once. Many
+    messages on a connected broker go as record batches (BatchSender: same partitions, order
+    per key and headers, without FastStream's per-message publish); a few, or FastStream's
+    in-memory test broker, through the broker's publish."""
     # Headers travel as given: outgoing(..., tracing.trace_headers(record)) or
     # continuing(record, messages) carry the consumed record's trace (W3C traceparent).
     messages = list(messages)
+    if len(messages) >= BULK_FROM and _has_aiokafka_producer(broker):
+        sender = BatchSender(broker)
+        await sender.add(messages)
+        return await sender.finish()
     sent = [
         await broker.publish(
             m.value,
@@ -176,6 +186,14 @@ async def publish_all(broker: KafkaBroker, messages: Iterable[Outgoing]) -> int:
     if messages:
         tracing.count_produced(m.topic for m in messages)
     return len(messages)
+
+
+def _has_aiokafka_producer(broker: KafkaBroker) -> bool:
+    """Whether the broker is connected through aiokafka (TestKafkaBroker's producer is not)."""
+    try:
+        return _aiokafka_producer(broker) is not None
+    except AttributeError:
+        return False
 
 
 def _aiokafka_producer(broker: KafkaBroker) -> Any:
