@@ -17,6 +17,10 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
+# Services run in the pytest process print their metrics as JSON on stderr when it exits (the
+# console exporter, a service's default); the test run keeps a quiet terminal. The tests that
+# assert on metrics install an in-memory reader of their own (tests/e2e/test_tracing.py).
+os.environ.setdefault("OTEL_METRICS_EXPORTER", "none")
 # SXP_TEST_SLOT=N runs a second test stack beside the first (ports +N*1000, its own home).
 SLOT = int(os.environ.get("SXP_TEST_SLOT", "0"))
 OFFSET = SLOT * 1000
