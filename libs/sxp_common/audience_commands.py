@@ -28,6 +28,9 @@ ACTIONS = ("CREATE", "UPDATE", "DELETE", "QUALIFY")
 # What the service answers (audience.command_answers.outcome).
 CREATED, UPDATED, UNCHANGED, DELETED, QUALIFIED, REFUSED = (
     "created", "updated", "unchanged", "deleted", "qualified", "refused")
+# How a refusal of a change named with a version the audience has moved past begins (the
+# API answers it 412, as a stale If-Match).
+STALE_VERSION = "the audience changed since version"
 DEFAULT_TIMEOUT_S = 60.0
 POLL_INTERVAL_S = 0.2
 
@@ -60,6 +63,11 @@ class Answer:
         """The refusal's one line ('' when not refused)."""
         return str(self.detail.get("error", "")) if self.refused else ""
 
+    @property
+    def stale(self) -> bool:
+        """Refused because the audience moved past the version the change was decided on."""
+        return self.error.startswith(STALE_VERSION)
+
     def as_dict(self) -> dict[str, Any]:
         """The answer as plain JSON-able values."""
         return {"request_id": self.request_id, "action": self.action, "outcome": self.outcome,
@@ -70,7 +78,8 @@ def command_record(action: str, name: str, *, requested_by: str,
                    description: str | None = None, criteria_json: str | None = None,
                    scorer: str | None = None, top: int | None = None,
                    request_id: str | None = None,
-                   requested_at: datetime | None = None) -> dict[str, Any]:
+                   requested_at: datetime | None = None,
+                   if_version: int | None = None) -> dict[str, Any]:
     """One sxp.audience.commands.v1 record (pure but for a fresh request id and the time).
 
     The criteria travel as typed: the service parses them, so the refusal a person sees is
@@ -80,7 +89,7 @@ def command_record(action: str, name: str, *, requested_by: str,
     return {"request_id": request_id or str(uuid.uuid4()), "action": action, "name": name,
             "description": description, "criteria_json": criteria_json, "scorer": scorer,
             "top": top, "requested_by": requested_by,
-            "requested_at": requested_at or datetime.now(UTC)}
+            "requested_at": requested_at or datetime.now(UTC), "if_version": if_version}
 
 
 def command_message(record: dict[str, Any], headers: dict[str, str] | None = None) -> Outgoing:

@@ -91,3 +91,4 @@ class AudienceCommand(ConsumedEvent):
     top: int | None
     requested_by: str
     requested_at: datetime
+    if_version: int | None = None

@@ -10,6 +10,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from sxp_common.audience_commands import STALE_VERSION
 from sxp_common.audience_criteria import (
     CriteriaError,
     Node,
@@ -124,6 +125,14 @@ def readable(audiences: Iterable[Stored]) -> tuple[list[tuple[Stored, Node]],
     return good, bad
 
 
+def check_version(command: Mapping[str, Any], version: int) -> None:
+    """Refuse an UPDATE or DELETE decided on a version the audience has moved past: of two
+    changes sent with the same If-Match, the second is refused, not applied on top."""
+    expected = command.get("if_version")
+    if command["action"] in ("UPDATE", "DELETE") and expected is not None and expected != version:
+        raise Refused(f"{STALE_VERSION} {expected}; it is now at version {version}")
+
+
 def decide(command: Mapping[str, Any], stored: Stored | None) -> Decision:
     """What an AudienceCommand does given the audience as stored (None: never created).
 
@@ -142,6 +151,7 @@ def decide(command: Mapping[str, Any], stored: Stored | None) -> Decision:
         return Decision("create", new, 1 if stored is None else stored.version + 1)
     if not live or stored is None:
         raise Refused(f"no audience named {name!r}")
+    check_version(command, stored.version)
     node = (stored_node(stored) if command["criteria_json"] is None
             else parse_criteria(command["criteria_json"]))
     current = definition(name, node, _description(command["description"], stored.description),

@@ -64,6 +64,25 @@ async def test_bad_criteria_and_unknown_audiences_are_refused_in_one_line(
     assert service.dead_letters() == []
 
 
+async def test_of_two_changes_decided_on_one_version_the_second_is_refused_as_stale(
+        component_settings) -> None:
+    name = f"comp-{uuid.uuid4().hex[:8]}"
+    _, create = command("CREATE", name, criteria_json='{"platform": "x"}')
+    first, change = command("UPDATE", name, description="first", if_version=1)
+    second, racing = command("UPDATE", name, description="second", if_version=1)
+    late, delete = command("DELETE", name, if_version=1)
+    async with running(create_app, component_settings, (AUDIT,)) as service:
+        await service.publish(create, change, racing, delete)
+        async with service.ctx.db().acquire() as conn:
+            answers = [await fetch_answer(conn, rid) for rid in (first, second, late)]
+            description = await conn.fetchval(
+                "SELECT description FROM audience.audiences WHERE name = $1", name)
+    assert [a.outcome if a else None for a in answers] == ["updated", "refused", "refused"]
+    assert [a.stale for a in answers if a] == [False, True, True]
+    assert answers[1] and answers[1].error.endswith("since version 1; it is now at version 2")
+    assert description == "first"
+
+
 async def test_an_undecodable_command_is_dead_lettered_not_retried(component_settings) -> None:
     async with running(create_app, component_settings, ()) as service:
         await service.publish(Outgoing(AUDIENCE_COMMANDS, "k", GARBAGE))

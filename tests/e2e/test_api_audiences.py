@@ -13,6 +13,7 @@ from __future__ import annotations
 import json
 import re
 import uuid
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import httpx
@@ -208,6 +209,29 @@ def test_qualifying_through_the_api_twice_scores_nothing_the_second_time(
         scores = [m["score"] for m in api_members(http, CREATORS, limit=500)]
         assert all(s is not None and 0 <= s <= 1 for s in scores)
         assert http.get(f"/v1/audiences/{CREATORS}").json()["qualified"] == size
+
+
+def test_of_two_changes_sent_at_once_with_one_etag_exactly_one_is_applied(
+        world: dict[str, Any], made: dict[str, Any]) -> None:
+    path = f"/v1/audiences/{CREATORS}"
+    with client(world["settings"], world["writer"]["key"]) as http:
+        before = http.get(path)
+        tag, version = before.headers["ETag"], before.json()["version"]
+
+    def change(text: str) -> httpx.Response:
+        with client(world["settings"], world["writer"]["key"]) as own_http:
+            return own_http.patch(path, json={"description": text}, headers={"If-Match": tag})
+
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        answers = list(pool.map(change, ["racer one", "racer two"]))
+    assert sorted(a.status_code for a in answers) == [200, 412], [a.text for a in answers]
+    won = next(a for a in answers if a.status_code == 200).json()
+    with client(world["settings"], world["writer"]["key"]) as http:
+        after = http.get(path).json()
+    assert won["version"] == after["version"] == version + 1
+    assert after["description"] in ("racer one", "racer two")
+    assert after["description"] == next(text for text, a in zip(
+        ["racer one", "racer two"], answers, strict=True) if a.status_code == 200)
 
 
 def test_refusals_answer_401_403_404_409_422_and_send_nothing(world: dict[str, Any],

@@ -81,6 +81,18 @@ def test_delete_bumps_the_version_and_qualify_keeps_it() -> None:
         decide(cmd("QUALIFY", top=0), stored())
 
 
+def test_a_change_named_with_a_version_the_audience_moved_past_is_refused_as_stale() -> None:
+    update = cmd("UPDATE", description="decided on version 1", if_version=1)
+    for command in (update, cmd("DELETE", if_version=1)):
+        with pytest.raises(Refused, match="changed since version 1; it is now at version 2"):
+            decide(command, stored())
+    assert decide(cmd("UPDATE", description="on 2", if_version=2), stored()).version == 3
+    assert decide(cmd("DELETE", if_version=2), stored()).version == 3
+    # QUALIFY changes no definition; a CLI change names no version (it takes the current one)
+    assert decide({**cmd("QUALIFY"), "if_version": 1}, stored()).version == 2
+    assert decide(cmd("UPDATE", description="from the CLI"), stored()).version == 3
+
+
 def test_the_split_reads_platform_tribe_and_tier_from_the_pool() -> None:
     split = split_of([("tiktok.fitness_wellness.mid", 3), ("x.unassigned.nano", 2),
                       ("tiktok.unassigned.mid", 1), (None, 1)])

@@ -124,6 +124,8 @@ async def command(ctx: ApiContext, caller: Caller, action: str, name: str,
                             status_code=202)
     status = audience_rules.answer_status(action, answer.outcome,
                                           await live(ctx, name) is not None)
+    if answer.stale:
+        raise HTTPException(412, answer.error)
     if answer.refused:
         raise HTTPException(status, answer.error)
     model = answer_model(request_id, action, answer)
@@ -155,9 +157,13 @@ async def update_audience(name: Name, body: AudienceChangeIn, if_match: IfMatch 
     """Change an audience's criteria, description or scorer: a new version (`unchanged` when
     nothing differs), as `sxp audience update`."""
     criteria_json = checked_criteria(body.criteria)
-    check_tag(if_match, await existing(ctx, name))
+    found = await existing(ctx, name)
+    check_tag(if_match, found)
+    # The service applies it only at the version If-Match named: a concurrent change with
+    # the same ETag that got there first makes this one 412.
     return await command(ctx, caller, "UPDATE", name, description=body.description,
-                         criteria_json=criteria_json, scorer=body.scorer)
+                         criteria_json=criteria_json, scorer=body.scorer,
+                         if_version=found.version)
 
 
 @router.delete("/v1/audiences/{name}", response_model=AudienceAnswer, responses={
@@ -167,8 +173,9 @@ async def delete_audience(name: Name, if_match: IfMatch = None,
                           ctx: ApiContext = Depends(context)) -> JSONResponse:
     """Delete an audience: its members go, its versions and audit stay (`sxp audience
     delete`)."""
-    check_tag(if_match, await existing(ctx, name))
-    return await command(ctx, caller, "DELETE", name)
+    found = await existing(ctx, name)
+    check_tag(if_match, found)
+    return await command(ctx, caller, "DELETE", name, if_version=found.version)
 
 
 @router.post("/v1/audiences/{name}/qualify", response_model=AudienceAnswer, responses={
