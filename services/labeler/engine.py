@@ -19,7 +19,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from services.labeler.rulebook import MIN_SUFFIX_STEM, Rule, RuleBook
+from services.labeler.rulebook import MAX_STEM_ENDING, MIN_SUFFIX_STEM, Rule, RuleBook
 from services.labeler.text import (
     BREAK,
     emoji_chars,
@@ -111,7 +111,7 @@ def _token_hits(book: RuleBook, tokens: list[str], source: str, base: int) -> li
             if key in table:
                 best, end = table[key], j
         if best is None and end == i + 1:
-            best = _suffix_rules(book, tokens[i])
+            best = _suffix_rules(book, tokens[i]) or _stem_rules(book, tokens[i])
         if best is not None and end > covered:
             if best:
                 hits += _rule_hits(best, source, f"{source}:{best[0].pattern}", base + i,
@@ -127,6 +127,17 @@ def _suffix_rules(book: RuleBook, token: str) -> tuple[Rule, ...] | None:
         stem = len(token) - length
         if stem == 0 or stem >= MIN_SUFFIX_STEM:
             rules = book.suffixes.get(token[-length:])
+            if rules:
+                return rules
+    return None
+
+
+def _stem_rules(book: RuleBook, token: str) -> tuple[Rule, ...] | None:
+    """Rules for the longest listed stem a word without a rule of its own starts with, when
+    at most MAX_STEM_ENDING letters follow it ("avukatım", "öğretmeniyim")."""
+    for length in book.stem_lengths:
+        if length < len(token) <= length + MAX_STEM_ENDING:
+            rules = book.stems.get(token[:length])
             if rules:
                 return rules
     return None

@@ -6,7 +6,10 @@ Term tables (terms_*.tsv), one rule row per pattern, tab-separated:
 
 kind is term (a word or phrase, matched on whole words; a hashtag matches it too, split on
 case changes or written as one word), suffix (the end of one long word that has no rule of
-its own: German and Dutch compounds, "Laufcoach", "Zahnärztin"), hashtag (a whole hashtag
+its own: German and Dutch compounds, "Laufcoach", "Zahnärztin"), stem (the start of one word
+that has no rule of its own, followed by at most MAX_STEM_ENDING letters: the case and
+possessive endings of Turkish and other agglutinative languages, "avukatım", "kurucusu"),
+hashtag (a whole hashtag
 body), emoji, category (words inside the platform category), domain (the external link's
 host or a parent domain) or username (a substring of the username's letters). Each label
 column is "-" or a label id, optionally "id@weight" to override the row weight for that
@@ -42,9 +45,11 @@ from services.labeler.text import emoji_key, fold, is_unspaced_pattern, words
 
 DIMENSIONS: tuple[str, ...] = ("persona", "tribe", "industry")
 KINDS: frozenset[str] = frozenset(
-    {"term", "phrase", "suffix", "hashtag", "emoji", "category", "domain", "username"}
+    {"term", "phrase", "suffix", "stem", "hashtag", "emoji", "category", "domain", "username"}
 )
 MIN_SUFFIX_STEM = 3  # a suffix rule needs at least this many letters in front of it
+MIN_STEM = 4  # a stem rule is at least this long ("avukat", not "av")
+MAX_STEM_ENDING = 6  # and takes at most this many letters after it ("kurucu|suyum")
 _PLURAL_ES = re.compile(r"(s|x|z|ch|sh)$")
 _PLURAL_IES = re.compile(r"[^aeiou]y$")
 
@@ -108,6 +113,8 @@ class RuleBook:
     unspaced_regex: re.Pattern[str] | None
     suffixes: Mapping[str, tuple[Rule, ...]]
     suffix_lengths: tuple[int, ...]
+    stems: Mapping[str, tuple[Rule, ...]]
+    stem_lengths: tuple[int, ...]
     personas: Mapping[str, PersonaPolicy]
     precedence: Mapping[str, int]
     tribe_industry: Mapping[str, str]
@@ -119,7 +126,7 @@ class RuleBook:
     def all_rules(self) -> Iterator[Rule]:
         """Every compiled rule (variants included), for audits and tests."""
         for table in (self.words, self.hashtags, self.categories, self.emoji, self.domains,
-                      self.usernames, self.unspaced, self.suffixes):
+                      self.usernames, self.unspaced, self.suffixes, self.stems):
             for rules in table.values():
                 yield from rules
 
@@ -214,6 +221,10 @@ def _index(rules: list[Rule]) -> dict[str, dict[str, list[Rule]]]:
             tables["usernames"][re.sub(r"[^a-z]", "", fold(rule.pattern))].append(rule)
         elif rule.kind == "suffix":
             tables["suffixes"][rule.key.replace(" ", "")].append(rule)
+        elif rule.kind == "stem":
+            if len(rule.key) < MIN_STEM or " " in rule.key:
+                raise ValueError(f"stem {rule.pattern!r}: one word of {MIN_STEM}+ letters")
+            tables["stems"][rule.key].append(rule)
         else:
             tables["categories"][rule.key].append(rule)
     return tables
@@ -266,8 +277,10 @@ def _compiled(rules_dir: Path | None) -> RuleBook:
     tables = _index(load_term_rules(rules_dir))
     words_table = _frozen(tables["words"])
     for key in load_neutral_phrases(rules_dir):
-        words_table.setdefault(key, ())
+        for form in (key, *_plural_variants(key)):  # "tariffs" is no "tarif|fs" either
+            words_table.setdefault(form, ())
     suffixes = _frozen(tables["suffixes"])
+    stems = _frozen(tables["stems"])
     categories = _frozen(tables["categories"])
     unspaced = _frozen(tables["unspaced"])
     usernames = _frozen(tables["usernames"])
@@ -290,6 +303,8 @@ def _compiled(rules_dir: Path | None) -> RuleBook:
         unspaced_regex=re.compile(alternation) if alternation else None,
         suffixes=suffixes,
         suffix_lengths=tuple(sorted({len(k) for k in suffixes}, reverse=True)),
+        stems=stems,
+        stem_lengths=tuple(sorted({len(k) for k in stems}, reverse=True)),
         personas=personas,
         precedence=precedence,
         tribe_industry=tribe_industry,

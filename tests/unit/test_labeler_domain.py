@@ -351,6 +351,24 @@ def test_a_german_compound_is_read_by_its_listed_ending() -> None:
         "", 0, ())).evidence
 
 
+def test_a_turkish_word_is_read_by_its_listed_stem_before_a_short_ending() -> None:
+    lawyer = label_card(card("Avukatım ⚖️ kira hukuku | İzmir"))
+    assert ids(lawyer.persona) == "consultant" and lawyer.persona
+    assert lawyer.persona.evidence[0] == "bio:avukat"
+    assert ids(label_card(card("Kodla Gel'in kurucusu, girişimci")).persona) == "founder"
+    assert ids(label_card(card("annemden öğrendiğim pratik tarifler 🍲")).tribe) == (
+        "food_hospitality")
+    # a word with a rule of its own is not read by a stem; nor is one with a long ending
+    assert ids(label_card(card("Import tariffs and trade policy")).tribe) != "food_hospitality"
+    assert label_card(card("avukatlarımızdanmışsınız")).persona is None
+
+
+def test_a_stem_rule_is_one_word_of_four_or_more_letters(tmp_path: Path) -> None:
+    (tmp_path / "terms_stems.tsv").write_text("av\tstem\t1.0\tconsultant\t-\t-\n")
+    with pytest.raises(ValueError, match="one word of 4\\+ letters"):
+        rulebook(tmp_path)
+
+
 def test_a_neutral_phrase_hides_the_topic_word_inside_it() -> None:
     # "book online" is a booking, not a book; "Army vet" is a veteran, not a veterinarian
     assert ids(label_card(card("Lash & brow studio in Houston | book online")).tribe) == (
