@@ -1,7 +1,9 @@
 """Pure text helpers for the labeler: folding, tokens, hashtags, username parts, link hosts.
 
 Folding is the same for rule patterns and for profile text, so a pattern matches whatever
-spelling a bio uses: NFKD, Latin combining accents (U+0300–U+036F) dropped, casefold.
+spelling a bio uses: NFKD, combining accents dropped (Latin U+0300–U+036F; Arabic harakat and
+the hamza NFKD splits off "أ ؤ ئ", U+064B–U+065F and U+0670; Hebrew points U+0591–U+05C7, which
+would otherwise split a word in two), casefold.
 Scripts without spaces between words (Devanagari, Thai, kana, CJK, Hangul) and the other Indic
 scripts are matched as substrings; everything else is matched on whole words.
 """
@@ -11,7 +13,7 @@ from __future__ import annotations
 import re
 import unicodedata
 
-_LATIN_MARKS = re.compile("[\u0300-\u036f]")
+_MARKS = re.compile("[\u0300-\u036f\u0591-\u05c7\u064b-\u065f\u0670]")
 # A token is a run of letters/digits; any other symbol (punctuation, separators, emoji) or a
 # line break is a BREAK, except the joiners - ' ’ & @ # $ % that sit inside names and phrases.
 _WORD = re.compile(r"[^\W_]+|[^\w\s\-'’&@#$%]|\n")
@@ -32,7 +34,7 @@ def fold(text: str) -> str:
     """Accent-folded, case-folded NFKD text (same function for patterns and profiles)."""
     if text.isascii():
         return text.casefold()
-    return _LATIN_MARKS.sub("", unicodedata.normalize("NFKD", text)).casefold()
+    return _MARKS.sub("", unicodedata.normalize("NFKD", text)).casefold()
 
 
 def words(folded: str) -> list[str]:

@@ -46,7 +46,8 @@ MULTILINGUAL_3_FLOOR = {"coverage": 0.90, "persona": 1.0, "tribe": 0.944, "execu
 MULTILINGUAL_FLOOR = {"coverage": 0.981, "persona": 0.986, "tribe": 0.993, "execution_label": 0.993}
 # the learned layer was not trained on this batch: blind for it (0.675 coverage with rules alone)
 MULTILINGUAL_2 = Path(__file__).parent / "data" / "labeler_multilingual_2.jsonl"
-MULTILINGUAL_2_FLOOR = {"coverage": 0.75, "persona": 0.939, "tribe": 0.909, "execution_label": 1.0}
+# 0.75 -> 0.80 with the general vocabulary of terms_i18n_9.tsv (no row written for this batch)
+MULTILINGUAL_2_FLOOR = {"coverage": 0.80, "persona": 0.944, "tribe": 0.939, "execution_label": 1.0}
 
 
 def _assert_at_least(report: EvalReport, floor: dict[str, float]) -> None:

@@ -21,6 +21,7 @@ from services.labeler.domain import (
     label_with,
 )
 from services.labeler.rulebook import load_term_rules, rulebook
+from services.labeler.text import fold, words
 
 pytestmark = pytest.mark.unit
 
@@ -233,6 +234,13 @@ def test_non_english_bios_are_labeled_in_their_own_language(bio: str, persona: s
 def test_accents_and_case_are_folded_before_matching() -> None:
     for bio in ("DÉVELOPPEUR", "developpeur", "Développeuse"):
         assert ids(label_card(card(bio)).persona) == "developer"
+
+
+def test_an_arabic_word_with_a_hamza_or_harakat_stays_one_word() -> None:
+    # NFKD splits the hamza off "ؤ" and "أ"; left in, it cut "مؤسس" (founder) in two
+    assert words(fold("مؤسس شركة")) == ["موسس", "شركة"]
+    assert words(fold("مُؤَسِّس")) == words(fold("مؤسس"))
+    assert ids(label_card(card("مؤسس ورائد أعمال 🚀")).persona) == "founder"
 
 
 def test_words_only_match_whole_words() -> None:
