@@ -43,7 +43,8 @@ from sxp_cli.reader import type_row  # noqa: E402
 
 DATA = ROOT / "tests" / "unit" / "data"
 BLIND = ("labeler_multilingual_2.jsonl", "labeler_multilingual_3.jsonl",
-         "labeler_multilingual_4.jsonl", "labeler_multilingual_5.jsonl")
+         "labeler_multilingual_4.jsonl", "labeler_multilingual_5.jsonl",
+         "labeler_multilingual_6.jsonl")
 MODEL_OUT = ROOT / "services" / "labeler" / "model" / "labeler_model.npz"
 MIN_DF = 3
 FOLDS = 5
