@@ -18,7 +18,7 @@ from sxp_common.profile_input import (  # noqa: F401 - the CLI's names for them
     type_row,
 )
 
-_PLAIN = (str, int, bool, type(None))  # JSON values orjson reads exactly as json does
+_PLAIN = frozenset((str, int, bool, type(None)))  # JSON values orjson reads as json does
 
 
 class InputError(ValueError):
@@ -45,7 +45,7 @@ def parse_json(line: str) -> Any:
         parsed = orjson.loads(line)
     except orjson.JSONDecodeError:
         return json.loads(line)
-    if type(parsed) is dict and all(type(v) in _PLAIN for v in parsed.values()):
+    if type(parsed) is dict and _PLAIN.issuperset(map(type, parsed.values())):
         return parsed
     return json.loads(line)
 

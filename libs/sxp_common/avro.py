@@ -14,7 +14,7 @@ import json
 import os
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from functools import cache
+from functools import cache, lru_cache
 from pathlib import Path
 from typing import Any, cast
 
@@ -138,15 +138,16 @@ def encode_flat(plan: tuple[tuple[str, str, bool], ...], record: dict[str, Any])
     """The Avro body of `record` by a flat plan; None when a value is not exactly of its
     field's type (the caller lets fastavro encode it, or say why it cannot)."""
     out = bytearray()
+    append, get = out.append, record.get
     for name, kind, nullable in plan:
-        value = record.get(name)
+        value = get(name)
         if value is None:
             if not nullable:
                 return None
-            out.append(0)
+            append(0)
             continue
         if nullable:
-            out.append(2)  # union branch 1, zig-zag encoded
+            append(2)  # union branch 1, zig-zag encoded
         if kind == "string":
             if type(value) is not str:
                 return None
@@ -154,22 +155,37 @@ def encode_flat(plan: tuple[tuple[str, str, bool], ...], record: dict[str, Any])
                 data = value.encode()
             except UnicodeEncodeError:
                 return None
-            _varint(len(data), out)
+            size = len(data)
+            if size < 64:
+                append(size << 1)  # one byte: zig-zag of a small non-negative length
+            else:
+                _varint(size, out)
             out += data
         elif kind == "boolean":
             if type(value) is not bool:
                 return None
-            out.append(1 if value else 0)
+            append(1 if value else 0)
         else:
-            if kind == "timestamp-millis" and type(value) is datetime and value.tzinfo:
-                delta = value - _EPOCH  # as fastavro's prepare_timestamp_millis
-                value = (delta.days * 86400 + delta.seconds) * 1000 + int(
-                    delta.microseconds / 1000)
+            number = _millis(value) if kind == "timestamp-millis" else value
             limit = _INT_LIMITS[kind]
-            if type(value) is not int or not -limit <= value < limit:
+            if type(number) is not int or not -limit <= number < limit:
                 return None
-            _varint(value, out)
+            _varint(number, out)
     return bytes(out)
+
+
+@lru_cache(maxsize=64)
+def _aware_millis(value: datetime) -> int:
+    delta = value - _EPOCH  # as fastavro's prepare_timestamp_millis
+    return (delta.days * 86400 + delta.seconds) * 1000 + int(delta.microseconds / 1000)
+
+
+def _millis(value: Any) -> Any:
+    """An aware datetime as epoch milliseconds (a job stamps every record with one time, so
+    the last few are cached); anything else as it is, for the caller's type check."""
+    if type(value) is datetime and value.tzinfo:
+        return _aware_millis(value)
+    return value
 
 
 def check_limits(schema: TopicSchema, record: dict[str, Any]) -> str | None:

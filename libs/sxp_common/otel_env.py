@@ -53,9 +53,24 @@ class RateLimitedSampler(Sampler):
         return SamplingResult(Decision.RECORD_AND_SAMPLE if sampled else Decision.DROP,
                               attributes if sampled else None)
 
+    def has_token(self) -> bool:
+        """Whether should_sample would sample a root now (takes no token): a caller can skip
+        building a span the sampler is sure to drop."""
+        with self._lock:
+            refill = (time.monotonic() - self._updated) * self.per_second
+            return min(max(self.per_second, 1.0), self._tokens + refill) >= 1.0
+
     def get_description(self) -> str:
         """The sampler's name as the SDK reports it."""
         return f"RateLimitedSampler{{{self.per_second}/s}}"
+
+
+class RateLimitedRoots(ParentBased):
+    """ParentBased over a RateLimitedSampler for roots, which it names (`roots`)."""
+
+    def __init__(self, per_second: float) -> None:
+        self.roots = RateLimitedSampler(per_second)
+        super().__init__(self.roots)
 
 
 def sampler_from_env(env: Mapping[str, str] | None = None) -> Sampler:
@@ -64,7 +79,7 @@ def sampler_from_env(env: Mapping[str, str] | None = None) -> Sampler:
     name = env.get("OTEL_TRACES_SAMPLER", "").strip().lower()
     arg = env.get("OTEL_TRACES_SAMPLER_ARG", "").strip()
     if not name:
-        return ParentBased(RateLimitedSampler(DEFAULT_ROOTS_PER_SECOND))
+        return RateLimitedRoots(DEFAULT_ROOTS_PER_SECOND)
     ratio = float(arg) if arg else 1.0
     known: dict[str, Sampler] = {
         "always_on": ALWAYS_ON, "always_off": ALWAYS_OFF, "traceidratio": TraceIdRatioBased(ratio),

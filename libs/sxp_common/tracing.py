@@ -57,6 +57,7 @@ from opentelemetry.trace.propagation.tracecontext import TraceContextTextMapProp
 from sxp_common.metrics import Instruments
 from sxp_common.otel_env import (  # noqa: F401 - re-exported: callers configure through tracing
     DEFAULT_ROOTS_PER_SECOND,
+    RateLimitedRoots,
     RateLimitedSampler,
     metric_exporters_from_env,
     sampler_from_env,
@@ -88,6 +89,7 @@ class _State:
     instruments: Instruments
     providers: tuple[TracerProvider, MeterProvider]
     parent_based: bool
+    root_gate: RateLimitedSampler | None  # the roots' rate limit, when the sampler has one
 
 
 _state: _State | None = None
@@ -145,7 +147,9 @@ def _make_state(service: str, tracer_provider: TracerProvider,
     return _State(service, tracer_provider.get_tracer("sxp"),
                   Instruments.create(meter_provider.get_meter("sxp")),
                   (tracer_provider, meter_provider),
-                  isinstance(tracer_provider.sampler, ParentBased))
+                  isinstance(tracer_provider.sampler, ParentBased),
+                  tracer_provider.sampler.roots
+                  if isinstance(tracer_provider.sampler, RateLimitedRoots) else None)
 
 
 def _current() -> _State:
@@ -182,8 +186,11 @@ def start_trace(name: str, attributes: Mapping[str, Any] | None = None) -> dict[
     """Start (and end) the root span of a new trace; the headers that carry it, if sampled."""
     # Unsampled carries nothing: a record without context gets no span downstream, as a
     # parent-based sampler treats an unsampled parent, with no header to write or parse.
-    span = _current().tracer.start_span(name, context=Context(), kind=SpanKind.PRODUCER,
-                                        attributes=attributes)
+    state = _current()
+    if state.root_gate is not None and not state.root_gate.has_token():
+        return {}  # the rate limit would drop this root: skip the SDK's span bookkeeping
+    span = state.tracer.start_span(name, context=Context(), kind=SpanKind.PRODUCER,
+                                   attributes=attributes)
     span.end()
     sampled = span.get_span_context().trace_flags.sampled
     return inject({}, trace.set_span_in_context(span)) if sampled else {}

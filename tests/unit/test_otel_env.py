@@ -15,6 +15,39 @@ def test_the_default_sampler_traces_a_few_roots_a_second_not_every_record() -> N
 
 
 @pytest.mark.unit
+def test_asking_whether_a_root_would_be_sampled_takes_no_token() -> None:
+    sampler = tracing.RateLimitedSampler(3)
+    assert all(sampler.has_token() for _ in range(100))
+    decisions = [sampler.should_sample(None, n, "x").decision.is_sampled() for n in range(100)]
+    assert sum(decisions) == 3
+    assert not sampler.has_token()
+
+
+@pytest.mark.unit
+def test_start_trace_under_the_default_sampler_roots_only_what_the_rate_allows() -> None:
+    from opentelemetry.sdk.metrics import MeterProvider
+    from opentelemetry.sdk.trace import TracerProvider
+    from opentelemetry.sdk.trace.export import SimpleSpanProcessor
+    from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
+
+    exporter = InMemorySpanExporter()
+    provider = TracerProvider(sampler=tracing.sampler_from_env({}))
+    provider.add_span_processor(SimpleSpanProcessor(exporter))
+    tracing.install("cli", provider, MeterProvider())
+    try:
+        headers = [tracing.start_trace("sxp publish", {"n": n}) for n in range(5_000)]
+    finally:
+        tracing.reset()
+    carried = [h for h in headers if h]
+    assert 10 <= len(carried) <= 12
+    assert all(set(h) == {"traceparent"} for h in carried)
+    spans = exporter.get_finished_spans()
+    assert len(spans) == len(carried)  # a span for each carried root, none for the others
+    assert {s.context.trace_id for s in spans} == {
+        int(h["traceparent"].split("-")[1], 16) for h in carried}
+
+
+@pytest.mark.unit
 @pytest.mark.parametrize(("env", "expected"), [
     ({}, ["ConsoleSpanExporter"]),
     ({"OTEL_TRACES_EXPORTER": "none"}, []),
